@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up the environment and run every test: the notebooks (nbdev_test) and pytest.
+# Tests that need the real CIFAR-10 use GENLIB_DATA; when it is unset and the project's shared JPEG copy
+# (../shared/data/cifar10-jpeg.tar.gz) is beside the checkout, it is unpacked into .cache/ and used.
+# Without either, those tests are skipped with a reason.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/${GENLIB_VENV:-.venv}/bin:$PATH"
+SHARED_CIFAR=../shared/data/cifar10-jpeg.tar.gz
+if [ -z "${GENLIB_DATA:-}" ] && [ -f "$SHARED_CIFAR" ]; then
+  if [ ! -d .cache/cifar10-jpeg/test ]; then
+    echo "test: unpacking $SHARED_CIFAR into .cache/cifar10-jpeg"
+    mkdir -p .cache/cifar10-jpeg.part && tar xzf "$SHARED_CIFAR" -C .cache/cifar10-jpeg.part
+    mv .cache/cifar10-jpeg.part .cache/cifar10-jpeg
+  fi
+  export GENLIB_DATA="$PWD/.cache/cifar10-jpeg"
+fi
+echo "test: GENLIB_DATA=${GENLIB_DATA:-<unset: real-data tests are skipped>}"
+
+# The package is generated from the notebooks: exporting again must change nothing.
+nbdev_export
+if [ -d .git ] && [ -n "$(git status --porcelain -- genlib)" ]; then
+  git status --short -- genlib
+  echo "test: FAILED: genlib/ differs from what nbdev_export generates from nbs/; run nbdev_export and commit" >&2
+  exit 1
+fi
+
+python scripts/make_readme.py --check
+
+echo "test: nbdev_test (notebooks; cells flagged slow or cuda are skipped)"
+nbdev_test --n_workers 2 --do_print
+echo "test: pytest"
+python -m pytest -q tests

@@ -1,0 +1,25 @@
+"Shared fixtures: the `genlib` console script and small generated CIFAR-10 look-alikes."
+import os, sys, subprocess
+from pathlib import Path
+import pytest
+from genlib.data import write_fake_cifar10, detect_layout
+
+GENLIB = str(Path(sys.executable).parent/"genlib")
+
+def genlib(*args, check=True, timeout=600, **kw):
+    "Run the `genlib` console script; returns the CompletedProcess."
+    env = {k: v for k, v in os.environ.items() if k != "GENLIB_RUN_VERSION"}
+    r = subprocess.run([GENLIB, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env, **kw)
+    if check and r.returncode != 0: raise AssertionError(f"genlib {args} failed ({r.returncode}):\n{r.stderr[-3000:]}")
+    return r
+
+@pytest.fixture(scope="session")
+def fake_data(tmp_path_factory):
+    return write_fake_cifar10(tmp_path_factory.mktemp("data")/"cifar10", "python", n_train=40, n_test=5)
+
+@pytest.fixture(scope="session")
+def real_data():
+    d = os.environ.get("GENLIB_DATA")
+    if not d or detect_layout(Path(d)) is None:
+        pytest.skip("real CIFAR-10 not available: set GENLIB_DATA (scripts/test.sh does when ../shared/data is present)")
+    return d
