@@ -146,4 +146,5 @@ d = { 'settings': { 'branch': 'main',
                                 'genlib.trainer.read_scalars': ('trainer.html#read_scalars', 'genlib/trainer.py'),
                                 'genlib.trainer.recon_grid': ('trainer.html#recon_grid', 'genlib/trainer.py'),
                                 'genlib.trainer.register_model': ('trainer.html#register_model', 'genlib/trainer.py'),
-                                'genlib.trainer.train': ('trainer.html#train', 'genlib/trainer.py')}}}
+                                'genlib.trainer.train': ('trainer.html#train', 'genlib/trainer.py'),
+                                'genlib.trainer.trainer_run_dir': ('trainer.html#trainer_run_dir', 'genlib/trainer.py')}}}

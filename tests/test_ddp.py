@@ -1,0 +1,20 @@
+"Multi-process training through Lightning's DDP strategy on CPU (gloo): it must finish, not hang."
+import os, signal, subprocess, json
+from conftest import GENLIB
+
+def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "GENLIB_RUN_VERSION"}
+    p = subprocess.Popen([GENLIB, "train", "ae", "--data-dir", str(fake_data), "--accelerator", "cpu", "--devices", "2",
+                          "--strategy", "ddp", "--epochs", "2", "--batch-size", "8", "--limit-batches", "5",
+                          "--out", str(tmp_path), "--no-progress"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    try: out, _ = p.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL); out, _ = p.communicate()
+        raise AssertionError("DDP training hung (a collective call on one rank only?):\n" + out[-3000:])
+    assert p.returncode == 0, out[-3000:]
+    run = tmp_path/"ae"/"version_0"
+    assert not (tmp_path/"ae"/"version_1").exists(), "both processes must write into one run folder"
+    m = json.loads((run/"metrics.json").read_text())
+    assert m["world_size"] == 2 and m["global_step"] == 10 and m["val"]["mse"] > 0 and m["test"]["mse"] > 0
+    assert (run/"checkpoints/best.ckpt").exists() and (run/"images/reconstructions_epoch001.png").exists()
