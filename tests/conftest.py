@@ -6,10 +6,13 @@ from genlib.data import write_fake_cifar10, detect_layout
 
 GENLIB = str(Path(sys.executable).parent/"genlib")
 
+def clean_env() -> dict:
+    "This process's environment without the run-folder variable a DDP parent hands its children."
+    return {k: v for k, v in os.environ.items() if k != "GENLIB_RUN_VERSION"}
+
 def genlib(*args, check=True, timeout=600, **kw):
     "Run the `genlib` console script; returns the CompletedProcess."
-    env = {k: v for k, v in os.environ.items() if k != "GENLIB_RUN_VERSION"}
-    r = subprocess.run([GENLIB, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env, **kw)
+    r = subprocess.run([GENLIB, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=clean_env(), **kw)
     if check and r.returncode != 0: raise AssertionError(f"genlib {args} failed ({r.returncode}):\n{r.stderr[-3000:]}")
     return r
 

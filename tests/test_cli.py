@@ -1,5 +1,5 @@
 "The `genlib` command end to end, as a user runs it (a subprocess per command)."
-import json, torch, pytest
+import json, pytest
 from pathlib import Path
 from conftest import genlib
 
@@ -28,7 +28,7 @@ def test_train_evaluate_sample_on_fake_data(fake_data, tmp_path):
 def test_train_one_epoch_on_real_cifar10(real_data, tmp_path):
     genlib("train", "ae", "--data-dir", real_data, "--epochs", 1, "--limit-batches", 20, "--out", tmp_path, "--no-progress")
     m = check_run(tmp_path/"ae"/"version_0")
-    assert m["global_step"] == 20 and m["val"]["mse"] < 0.08  # 20 steps already beat a constant grey image (~0.06)
+    assert m["global_step"] == 20 and m["val"]["mse"] < 0.06  # 20 steps already beat the mean image (MSE ~0.062)
 
 @pytest.mark.parametrize("args,msg", [
     (("train", "nope"), "unknown model 'nope'"),

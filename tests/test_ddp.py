@@ -1,13 +1,12 @@
 "Multi-process training through Lightning's DDP strategy on CPU (gloo): it must finish, not hang."
 import os, signal, subprocess, json
-from conftest import GENLIB
+from conftest import GENLIB, clean_env
 
 def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "GENLIB_RUN_VERSION"}
     p = subprocess.Popen([GENLIB, "train", "ae", "--data-dir", str(fake_data), "--accelerator", "cpu", "--devices", "2",
                           "--strategy", "ddp", "--epochs", "2", "--batch-size", "8", "--limit-batches", "5",
                           "--out", str(tmp_path), "--no-progress"],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), start_new_session=True)
     try: out, _ = p.communicate(timeout=240)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL); out, _ = p.communicate()

@@ -1,16 +1,15 @@
 "Kill a training run mid-epoch and resume it: nothing is lost, and it ends where an uninterrupted run ends."
 import os, time, signal, subprocess, torch
 from pathlib import Path
-from conftest import genlib, GENLIB
+from conftest import genlib, GENLIB, clean_env
 from genlib.trainer import read_checkpoint
 
 ARGS = ["--epochs", 3, "--batch-size", 8, "--ckpt-every", 5, "--seed", 1, "--deterministic", "--no-progress", "--no-test"]
 
 def test_sigkill_then_resume_matches_uninterrupted(fake_data, tmp_path):
     killed, straight = tmp_path/"killed", tmp_path/"straight"
-    env = {k: v for k, v in os.environ.items() if k != "GENLIB_RUN_VERSION"}
     p = subprocess.Popen([GENLIB, "train", "ae", "--data-dir", str(fake_data), "--out", str(killed), *map(str, ARGS)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env())
     last = killed/"ae/version_0/checkpoints/last.ckpt"
     t0 = time.time()
     while not last.exists():
