@@ -10,9 +10,9 @@ def clean_env() -> dict:
     "This process's environment without the run-folder variable a DDP parent hands its children."
     return {k: v for k, v in os.environ.items() if k != "GENLIB_RUN_VERSION"}
 
-def genlib(*args, check=True, timeout=600, **kw):
-    "Run the `genlib` console script; returns the CompletedProcess."
-    r = subprocess.run([GENLIB, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=clean_env(), **kw)
+def genlib(*args, check=True, timeout=600, env:dict|None=None, **kw):
+    "Run the `genlib` console script (with `env` added to the environment); returns the CompletedProcess."
+    r = subprocess.run([GENLIB, *map(str, args)], capture_output=True, text=True, timeout=timeout, env={**clean_env(), **(env or {})}, **kw)
     if check and r.returncode != 0: raise AssertionError(f"genlib {args} failed ({r.returncode}):\n{r.stderr[-3000:]}")
     return r
 
