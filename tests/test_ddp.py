@@ -1,11 +1,13 @@
-"Multi-process training through Lightning's DDP strategy on CPU (gloo): it must finish, not hang."
+"Multi-process training through Lightning's DDP strategy on CPU (gloo): it must finish, not hang, also with FID tracking."
 import os, signal, subprocess, json
 from conftest import GENLIB, clean_env
 
 def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
     p = subprocess.Popen([GENLIB, "train", "ae", "--data-dir", str(fake_data), "--accelerator", "cpu", "--devices", "2",
                           "--strategy", "ddp", "--epochs", "2", "--batch-size", "8", "--limit-batches", "5",
-                          "--out", str(tmp_path), "--no-progress"],
+                          "--out", str(tmp_path), "--no-progress",
+                          # each process reconstructs its 40 validation images; the FID metric adds both processes' features
+                          "--fid-every", "1", "--fid-samples", "80", "--extractor", "random-cnn"],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), start_new_session=True)
     try: out, _ = p.communicate(timeout=240)
     except subprocess.TimeoutExpired:
@@ -16,4 +18,5 @@ def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
     assert not (tmp_path/"ae"/"version_1").exists(), "both processes must write into one run folder"
     m = json.loads((run/"metrics.json").read_text())
     assert m["world_size"] == 2 and m["global_step"] == 10 and m["val"]["mse"] > 0 and m["test"]["mse"] > 0
+    assert m["monitor"] == "val/fid" and m["val"]["fid"] > 0 and m["best_score"] <= m["val"]["fid"] + 1e-9
     assert (run/"checkpoints/best.ckpt").exists() and (run/"images/reconstructions_epoch001.png").exists()
