@@ -161,7 +161,7 @@ def sample_cmd(ckpt, **kwargs):
 @click.argument("ckpt")
 @options_from(evaluate, skip=("ckpt",))
 def evaluate_cmd(ckpt, **kwargs):
-    "Evaluate the model in checkpoint CKPT on a data split; prints JSON."
+    "Losses, MSE/BCE/SSIM of reconstructions and FID/IS of the model in checkpoint CKPT; prints JSON."
     click.echo(json.dumps(evaluate(ckpt, **kwargs), indent=2))
 
 @cli.command("weights")
