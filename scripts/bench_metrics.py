@@ -2,15 +2,16 @@
 
     python scripts/bench_metrics.py [--features 2048] [--n 5000] [--images 2000] [--repeats 3] [--device cpu|cuda]
 
-Prints the median time of each and the ratio genlib/torchmetrics (< 1: genlib is faster). Not a test: timings on a
+Prints the median time of each and the ratio genlib/torchmetrics (< 1: genlib is faster): FID end to end (streaming
+updates of both feature sets, then compute), the Fréchet distance alone (the matrix square root), and SSIM. Not a test: timings on a
 shared machine are noisy, which is why both run interleaved in one process on identical inputs.
 """
 import argparse, statistics, time, warnings
 import torch
 from torch import nn
 from torchmetrics.image import StructuralSimilarityIndexMeasure
-from torchmetrics.image.fid import FrechetInceptionDistance
-from genlib.metrics import FID, ssim
+from torchmetrics.image.fid import FrechetInceptionDistance, _compute_fid
+from genlib.metrics import FID, FeatureStats, frechet_distance, ssim
 
 warnings.filterwarnings("ignore", ".*compute.*before the .update.*")
 
@@ -46,20 +47,25 @@ def main():
     y = (x + 0.1*torch.randn(x.shape, generator=g).to(dev)).clamp(0, 1)
     tm_ssim = StructuralSimilarityIndexMeasure(gaussian_kernel=True, sigma=1.5, kernel_size=11, data_range=1.0).to(dev)
 
-    times = {k: [] for k in ("fid genlib", "fid torchmetrics", "ssim genlib", "ssim torchmetrics")}
+    sr, sf = FeatureStats.from_features(real), FeatureStats.from_features(fake)
+    def fid_distance_genlib():  # a fresh copy: no cached square root
+        return frechet_distance(FeatureStats(sr.mean, sr.cov, sr.n), sf)
+    times = {k: [] for k in ("fid genlib", "fid torchmetrics", "distance genlib", "distance torchmetrics", "ssim genlib", "ssim torchmetrics")}
     vals = {}
     for _ in range(a.repeats):  # interleaved, so drifting machine load hits both alike
         for k, fn in (("fid genlib", lambda: fid_run("genlib", real, fake, a.features, dev)),
                       ("fid torchmetrics", lambda: fid_run("tm", real, fake, a.features, dev)),
+                      ("distance genlib", fid_distance_genlib),
+                      ("distance torchmetrics", lambda: float(_compute_fid(sr.mean, sr.cov, sf.mean, sf.cov))),
                       ("ssim genlib", lambda: float(ssim(x, y, border="reflect"))),
                       ("ssim torchmetrics", lambda: (tm_ssim.reset(), float(tm_ssim(x, y)))[1])):
             t, vals[k] = timed(fn, dev); times[k].append(t)
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"device {dev}; FID: {a.n} + {a.n} feature vectors of size {a.features}; SSIM: {a.images} pairs of 32x32 RGB images; "
           f"median of {a.repeats}")
-    for m in ("fid", "ssim"):
+    for m in ("fid", "distance", "ssim"):
         g_, t_ = med[f"{m} genlib"], med[f"{m} torchmetrics"]
-        print(f"{m.upper():5s} genlib {g_*1e3:9.1f} ms   torchmetrics {t_*1e3:9.1f} ms   ratio genlib/torchmetrics {g_/t_:.2f}   "
+        print(f"{m.upper():8s} genlib {g_*1e3:9.1f} ms   torchmetrics {t_*1e3:9.1f} ms   ratio genlib/torchmetrics {g_/t_:.2f}   "
               f"(values {vals[f'{m} genlib']:.6g} vs {vals[f'{m} torchmetrics']:.6g})")
 
 if __name__ == "__main__": main()
