@@ -95,7 +95,7 @@ class GenerativeModule(L.LightningModule):
 
 # %% ../nbs/04_trainer.ipynb #272b4a9e
 MODELS: dict[str, type] = {}
-MODEL_MODULES = ("genlib.ae",)
+MODEL_MODULES = ("genlib.ae", "genlib.vae")
 
 def register_model(name:str):
     "Class decorator: make a `GenerativeModule` available to `train` and the CLI as `name`."
