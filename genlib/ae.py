@@ -4,6 +4,7 @@
 
 # %% ../nbs/10_ae.ipynb #60255dc3
 from __future__ import annotations
+import math
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -11,7 +12,7 @@ from .core import check_arg
 from .trainer import GenerativeModule, register_model
 
 # %% auto #0
-__all__ = ['down', 'up', 'ConvEncoder', 'ConvDecoder', 'AutoEncoder', 'AEModule']
+__all__ = ['down', 'up', 'ConvEncoder', 'ConvDecoder', 'GaussianMixture', 'AutoEncoder', 'AEModule']
 
 # %% ../nbs/10_ae.ipynb #44f361bc
 def down(cin:int, cout:int) -> nn.Sequential:
@@ -49,37 +50,111 @@ class ConvDecoder(nn.Module):
     def forward(self, z): return torch.sigmoid(self.logits(z))
 
 # %% ../nbs/10_ae.ipynb #ec9f23a0
+class GaussianMixture(nn.Module):
+    "K full-covariance Gaussians over R^dim, fitted with EM; parameters are buffers, saved with the model."
+    def __init__(self, dim:int, components:int=10):
+        super().__init__()
+        check_arg(components >= 1, f"--density-components must be >= 1, got {components}")
+        self.register_buffer("weights", torch.full((components,), 1/components))
+        self.register_buffer("means", torch.zeros(components, dim))
+        self.register_buffer("scale_tril", torch.eye(dim).repeat(components, 1, 1))
+        self.register_buffer("fitted", torch.tensor(False))
+
+    def _dist(self):
+        d = torch.distributions
+        return d.MixtureSameFamily(d.Categorical(probs=self.weights), d.MultivariateNormal(self.means, scale_tril=self.scale_tril))
+
+    @torch.no_grad()
+    def fit(self, z:torch.Tensor, # codes (N, dim)
+            iters:int=100, # at most this many EM steps
+            seed:int=0, # which codes start as means
+           ) -> GaussianMixture:
+        K, (n, dim) = len(self.weights), z.shape
+        check_arg(n >= 2*K, f"{n} codes are too few to fit {K} Gaussians")
+        z = z.detach().double().cpu()
+        ridge = 1e-4*z.var(0).mean()*torch.eye(dim, dtype=z.dtype)
+        w = torch.full((K,), 1/K, dtype=z.dtype)
+        mu = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K]] if K > 1 else z.mean(0, keepdim=True)
+        cov = (torch.cov(z.T) + ridge).expand(K, dim, dim).clone()
+        prev = -math.inf
+        for _ in range(iters if K > 1 else 1):
+            if K > 1:  # E step: responsibilities
+                logp = torch.distributions.MultivariateNormal(mu, scale_tril=torch.linalg.cholesky(cov)).log_prob(z[:, None]) + w.log()
+                ll = torch.logsumexp(logp, 1)
+                r = (logp - ll[:, None]).exp()
+            else: r, ll = torch.ones(n, 1, dtype=z.dtype), torch.zeros(1)
+            nk = r.sum(0) + 1e-10  # M step
+            w, mu = nk/n, (r.T @ z)/nk[:, None]
+            for k in range(K):
+                c = z - mu[k]; cov[k] = (r[:, k, None]*c).T @ c/nk[k] + ridge
+            if K > 1 and float(ll.mean()) - prev < 1e-6: break
+            prev = float(ll.mean())
+        dev = self.means.device
+        self.weights.copy_(w.float().to(dev)); self.means.copy_(mu.float().to(dev))
+        self.scale_tril.copy_(torch.linalg.cholesky(cov).float().to(dev)); self.fitted.fill_(True)
+        return self
+
+    def sample(self, n:int, generator:torch.Generator|None=None) -> torch.Tensor:
+        "n codes (drawn on the CPU with `generator`)."
+        check_arg(bool(self.fitted), "the latent density has not been fitted yet")
+        g = generator
+        k = torch.multinomial(self.weights.cpu(), n, replacement=True, generator=g)
+        eps = torch.randn(n, self.means.shape[1], generator=g)
+        return (self.means.cpu()[k] + (self.scale_tril.cpu()[k] @ eps[..., None])[..., 0]).to(self.means.device)
+
+    def log_prob(self, z:torch.Tensor) -> torch.Tensor: return self._dist().log_prob(z)
+
+# %% ../nbs/10_ae.ipynb #ed07ddc7
 class AutoEncoder(nn.Module):
     "Convolutional autoencoder: images (B, 3, 32, 32) in [0, 1] -> codes (B, latent_dim) -> images in [0, 1]."
     def __init__(self, latent_dim:int=128, # size of the bottleneck
                  channels:tuple=(32, 64, 128), # encoder channels per stride-2 stage
+                 density_components:int=10, # Gaussians in the latent density (1: a single full-covariance Gaussian)
                 ):
         super().__init__()
         check_arg(latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
         self.latent_dim = latent_dim
         self.encoder, self.decoder = ConvEncoder(latent_dim, channels), ConvDecoder(latent_dim, channels)
+        self.density = GaussianMixture(latent_dim, density_components)
     def encode(self, x): return self.encoder(x)
     def decode(self, z): return self.decoder(z)
     def forward(self, x): return self.decode(self.encode(x))
     def reconstruct(self, x): return self(x)
+    def sample(self, n:int, generator:torch.Generator|None=None):
+        "Decode n codes drawn from the fitted latent density."
+        return self.decode(self.density.sample(n, generator))
 
-# %% ../nbs/10_ae.ipynb #ed07ddc7
+# %% ../nbs/10_ae.ipynb #4eb25de5
 @register_model("ae")
 class AEModule(GenerativeModule):
     "AutoEncoder trained on pixel MSE."
     def __init__(self, latent_dim:int=128, # size of the bottleneck
                  lr:float=1e-3, # Adam learning rate
                  channels:tuple=(32, 64, 128), # encoder channels per stride-2 stage
+                 density_components:int=10, # Gaussians in the latent density sampled from (1: one full-covariance Gaussian)
                 ):
         super().__init__()
         channels = list(channels)  # plain list in hparams.yaml
         self.save_hyperparameters()
-        self.net = AutoEncoder(latent_dim, tuple(channels))
+        self.net = AutoEncoder(latent_dim, tuple(channels), density_components)
+        self._codes, self._fitted_at = [], None
 
     def compute_losses(self, x):
         mse = F.mse_loss(self.net(x), x)
         return {"loss": mse, "mse": mse}
 
+    @property
+    def can_sample(self) -> bool: return bool(self.net.density.fitted)
     def cannot_sample_reason(self):
-        return ("an AutoEncoder checkpoint cannot generate samples: a plain AE has no distribution over its latent codes "
-                "to draw from (train a model that samples, or reconstruct images instead)")
+        return ("this AutoEncoder has no latent density yet: it is fitted to the validation codes after each validation, "
+                "so use a checkpoint written after the first epoch (best.ckpt)")
+
+    def on_validation_epoch_start(self): self._codes = []
+    def validation_step(self, batch, batch_idx):
+        super().validation_step(batch, batch_idx)
+        self._codes.append(self.net.encode(batch[0]).detach())
+    def prepare_sampling(self):
+        if not self._codes or self._fitted_at == self.global_step: return  # once per validation
+        z = torch.cat(self._codes)
+        if self.trainer.world_size > 1: z = self.all_gather(z).flatten(0, 1)  # same fit on every process
+        self.net.density.fit(z); self._fitted_at = self.global_step

@@ -46,14 +46,14 @@ def sample(ckpt:str, # checkpoint to sample from
     out = Path(out) if out else Path(ckpt).resolve().parent.parent/"samples.png"
     return save_image_grid(imgs, out, nrow)
 
-EVAL_METRICS = ("loss", "mse", "bce", "ssim", "fid", "is")
+EVAL_METRICS = ("loss", "mse", "bce", "ssim", "fid", "fid_recon", "is")
 
 def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     if metrics is None: return ["loss", "mse", "ssim"] if m.can_reconstruct else ["loss"]
     names = [k.strip().lower() for k in metrics.split(",") if k.strip()]
     bad = [k for k in names if k not in EVAL_METRICS]
     check_arg(names and not bad, f"--metrics: unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(EVAL_METRICS)}")
-    if not m.can_reconstruct and (rec := [k for k in names if k in ("mse", "bce", "ssim")]):
+    if not m.can_reconstruct and (rec := [k for k in names if k in ("mse", "bce", "ssim", "fid_recon")]):
         raise GenlibError(f"--metrics {','.join(rec)} compare reconstructions with their inputs, and a {m.model_name} model does not reconstruct")
     return names
 
@@ -61,8 +61,8 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
 def evaluate(ckpt:str, # checkpoint to evaluate
              data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
              split:str="val", # data split for losses and reconstruction metrics: "val", "test" or "train"
-             metrics:str|None=None, # comma-separated: loss,mse,bce,ssim,fid,is; None: loss (+ mse,ssim if the model reconstructs)
-             n_samples:int=10_000, # images generated for FID and IS (reconstructions of SPLIT for models that cannot sample)
+             metrics:str|None=None, # comma-separated: loss,mse,bce,ssim,fid (samples),fid_recon (reconstructions of SPLIT),is; None: loss (+ mse,ssim if the model reconstructs)
+             n_samples:int=10_000, # images for FID and IS (samples, or reconstructions of the first N of SPLIT)
              reference:str="full-train", # real images FID compares with: full-train (official 50k), train, val, test
              extractor:str="inception", # FID/IS network: inception (standard), random-cnn (offline checks), package.module:factory
              inception_weights:str|None=None, # FID Inception weights file; default: $GENLIB_INCEPTION_WEIGHTS, torch hub cache, download
@@ -79,7 +79,9 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     dev = default_device()
     m = load_module(ckpt).to(dev)
     names = _metric_list(metrics, m)
-    fx = get_extractor(extractor, inception_weights).to(dev) if {"fid", "is"} & set(names) else None  # fail early offline
+    if ({"fid", "is"} & set(names)) and not m.can_sample:
+        raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
+    fx = get_extractor(extractor, inception_weights).to(dev) if {"fid", "fid_recon", "is"} & set(names) else None  # fail early offline
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size)
     dm.prepare_data(); dm.setup()
     res = {"model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
@@ -99,10 +101,13 @@ def evaluate(ckpt:str, # checkpoint to evaluate
         res["n_images"], res["losses"] = count, {k: v/count for k, v in total.items()}
         res["metrics"].update({k: float(v.compute()) for k, v in rec.items()})
     if fx is not None:
-        ref = reference_stats(reference, fx, data_dir, batch_size) if "fid" in names else None
-        sc = model_scores(m, fx, n_samples, reference=ref, inception_score_splits=10 if "is" in names else None,
-                          batch_size=batch_size, real=dm.tensors[split][0], seed=seed)
-        res["metrics"].update(sc["metrics"]); res["measured_with"].update(sc["measured_with"])
+        ref = reference_stats(reference, fx, data_dir, batch_size) if {"fid", "fid_recon"} & set(names) else None
+        runs = [("samples", "fid" in names, "is" in names), ("reconstructions", "fid_recon" in names, False)]
+        for source, want_fid, want_is in runs:
+            if not (want_fid or want_is): continue
+            sc = model_scores(m, fx, n_samples, reference=ref if want_fid else None, inception_score_splits=10 if want_is else None,
+                              source=source, batch_size=batch_size, real=dm.tensors[split][0], seed=seed)
+            res["metrics"].update(sc["metrics"]); res["measured_with"].update(sc["measured_with"])
     if out: atomic_write_json(res, out)
     return res
 

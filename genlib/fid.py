@@ -18,11 +18,11 @@ from .data import CIFAR10DataModule, cache_dir, data_dir as find_data_dir
 from .metrics import FeatureStats, FID, InceptionScore, frechet_distance, inception_score
 
 # %% auto #0
-__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'REFERENCE_SPLITS', 'FIDInceptionA', 'FIDInceptionC',
-           'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path', 'fetch_inception_weights',
-           'inception_weights', 'file_sha256', 'random_fid_inception', 'RandomCNN', 'get_extractor', 'state_sha256',
-           'describe_extractor', 'features_and_logits', 'reference_images', 'image_features', 'reference_stats',
-           'model_images', 'model_scores', 'FIDTracker']
+__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'REFERENCE_SPLITS', 'SOURCES', 'FIDInceptionA',
+           'FIDInceptionC', 'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path',
+           'fetch_inception_weights', 'inception_weights', 'file_sha256', 'random_fid_inception', 'RandomCNN',
+           'get_extractor', 'state_sha256', 'describe_extractor', 'features_and_logits', 'reference_images',
+           'image_features', 'reference_stats', 'model_images', 'model_scores', 'FIDTracker']
 
 # %% ../nbs/03_fid.ipynb #4d74c9ca
 def _avg_pool(x): return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
@@ -261,50 +261,55 @@ def reference_stats(split:str="full-train", # which real images
     return st
 
 # %% ../nbs/03_fid.ipynb #5fc7f27e
+SOURCES = ("samples", "reconstructions")
+
 @torch.no_grad()
 def model_images(module, # a `GenerativeModule`
                  n:int, # number of images
                  batch_size:int=250,
-                 real:torch.Tensor|None=None, # images in [0, 1] or uint8 to reconstruct, when the model cannot sample
+                 source:str="samples", # "samples", or "reconstructions" of `real`
+                 real:torch.Tensor|None=None, # images in [0, 1] or uint8, to reconstruct
                  seed:int=0,
                 ):
-    "Yield batches of `n` images in [0, 1]: samples, or reconstructions of `real` for models that only reconstruct."
-    if module.can_sample:
+    "Yield batches of `n` images in [0, 1]: samples of the model, or its reconstructions of `real`."
+    check_arg(source in SOURCES, f"source must be samples or reconstructions, got {source!r}")
+    if source == "samples":
+        if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
         for i, k in enumerate(range(0, n, batch_size)): yield module.sample(min(batch_size, n - k), seed=seed*1_000_003 + i)
-    elif module.can_reconstruct:
-        if real is None: raise GenlibError(f"a {module.model_name} model cannot sample: FID needs real images to reconstruct")
-        check_arg(len(real) >= n, f"only {len(real)} images to reconstruct for {n} FID samples; lower --n-samples")
-        for k in range(0, n, batch_size):
-            x = real[k:k + batch_size].to(module.device)
-            yield module.reconstruct(to_float(x) if x.dtype == torch.uint8 else x)
-    else: raise GenlibError(f"a {module.model_name} model can neither sample nor reconstruct: no images for FID")
+        return
+    if not module.can_reconstruct: raise GenlibError(f"a {module.model_name} model does not reconstruct images")
+    check_arg(real is not None and len(real) >= n, f"only {0 if real is None else len(real)} images to reconstruct for {n} FID images; lower --n-samples")
+    for k in range(0, n, batch_size):
+        x = real[k:k + batch_size].to(module.device)
+        yield module.reconstruct(to_float(x) if x.dtype == torch.uint8 else x)
 
 def model_scores(module, # a `GenerativeModule`
                  extractor:nn.Module, # feature extractor (with `logits` for IS)
                  n:int=10_000, # number of model images
                  reference:FeatureStats|None=None, # real statistics for FID; None: no FID
-                 inception_score_splits:int|None=None, # splits for the Inception Score; None: no IS
+                 inception_score_splits:int|None=None, # splits for the Inception Score (samples only); None: no IS
+                 source:str="samples", # "samples" (metrics fid, inception_score) or "reconstructions" (fid_recon) of `real`
                  batch_size:int=250,
-                 real:torch.Tensor|None=None, # images to reconstruct when the model cannot sample
+                 real:torch.Tensor|None=None, # images to reconstruct
                  seed:int=0, progress:bool=True,
                 ) -> dict: # {"metrics": {...}, "measured_with": {...}}
-    "FID and/or Inception Score of a model's images, together with what they were measured with."
+    "FID and/or Inception Score of a model's samples, or FID of its reconstructions, with what they were measured with."
+    check_arg(not (inception_score_splits and source != "samples"), "the Inception Score is a score of samples")
     dev = module.device
     fid = FID(features=reference.mean.shape[0], reference=reference).to(dev) if reference is not None else None
     isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None
-    for x in tqdm(model_images(module, n, batch_size, real, seed), total=math.ceil(n/batch_size), desc="FID/IS images",
+    for x in tqdm(model_images(module, n, batch_size, source, real, seed), total=math.ceil(n/batch_size), desc=f"FID/IS {source}",
                   leave=False, disable=not progress):
         f, l = features_and_logits(extractor, x.float())
         if fid is not None: fid.update_features(f, real=False)
         if isc is not None:
             if l is None: raise GenlibError("the extractor has no logits (no `logits` method): no Inception Score")
             isc.update_logits(l)
-    common = {"n_samples": n, "source": "samples" if module.can_sample else "reconstructions",
-              "extractor": describe_extractor(extractor)}
-    out = {"metrics": {}, "measured_with": {}}
+    common = {"n_samples": n, "source": source, "extractor": describe_extractor(extractor)}
+    out, key = {"metrics": {}, "measured_with": {}}, "fid" if source == "samples" else "fid_recon"
     if fid is not None:
-        out["metrics"]["fid"] = float(fid.compute())
-        out["measured_with"]["fid"] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n")}, **common}
+        out["metrics"][key] = float(fid.compute())
+        out["measured_with"][key] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n")}, **common}
     if isc is not None:
         m, s = isc.compute()
         out["metrics"].update(inception_score=float(m), inception_score_std=float(s))
@@ -317,21 +322,20 @@ class FIDTracker(L.Callback):
         check_arg(every >= 1, f"--fid-every must be >= 1, got {every}")
         self.extractor, self.reference, self.every, self.n, self.bs, self.seed = extractor, reference, every, n_samples, batch_size, seed
         self.measured_with = {}  # written into metrics.json by `MetricsJson`
-    def setup(self, trainer, pl_module, stage):
-        self.measured_with = {"val/fid": {"reference": {k: self.reference.meta.get(k) for k in ("dataset", "split", "n")},
-                                          "n_samples": math.ceil(self.n/trainer.world_size)*trainer.world_size,
-                                          "source": "samples" if pl_module.can_sample else "reconstructions",
-                                          "extractor": describe_extractor(self.extractor)}}
     def on_validation_epoch_end(self, trainer, pl_module):
         if trainer.sanity_checking or (trainer.current_epoch + 1) % self.every: return
+        pl_module.prepare_sampling()  # on every process (the AE fits its latent density here)
         self.extractor.to(pl_module.device)
         n = math.ceil(self.n/trainer.world_size)  # this process's share
-        real = None
+        source, real = "samples", None
         if not pl_module.can_sample:  # reconstruct this process's validation images
-            real = torch.cat([x for x, _ in trainer.val_dataloaders])
+            source, real = "reconstructions", torch.cat([x for x, _ in trainer.val_dataloaders])
         fid = FID(features=self.reference.mean.shape[0], reference=self.reference).to(pl_module.device)
         was_training = pl_module.training; pl_module.eval()
-        for x in model_images(pl_module, n, self.bs, real, seed=self.seed + 7919*trainer.global_rank + trainer.current_epoch):
+        for x in model_images(pl_module, n, self.bs, source, real, seed=self.seed + 7919*trainer.global_rank + trainer.current_epoch):
             fid.update_features(features_and_logits(self.extractor, x.float())[0], real=False)
         pl_module.train(was_training)
+        self.measured_with = {"val/fid": {"reference": {k: self.reference.meta.get(k) for k in ("dataset", "split", "n")},
+                                          "n_samples": n*trainer.world_size, "source": source,
+                                          "extractor": describe_extractor(self.extractor)}}
         pl_module.log("val/fid", fid.compute().float(), prog_bar=True)  # the metric already summed all processes

@@ -58,6 +58,9 @@ class GenerativeModule(L.LightningModule):
 
     def cannot_sample_reason(self) -> str: return f"a {self.model_name} model cannot generate samples"
 
+    def prepare_sampling(self):
+        "Called on every process after each validation, before anything samples (the AE fits its latent density here)."
+
     def check_finite(self, losses:dict, stage:str):
         "Stop with a clear message when any loss term is NaN or Inf."
         # one device sync per step for all terms; which term went bad is only looked up once one did
@@ -161,7 +164,9 @@ class ImageGrids(L.Callback):
     def on_validation_batch_start(self, trainer, pl_module, batch, batch_idx, dataloader_idx=0):
         if batch_idx == 0 and self.fixed is None: self.fixed = batch[0][:self.n].detach().float().clone()
     def on_validation_epoch_end(self, trainer, pl_module):
-        if trainer.sanity_checking or not trainer.is_global_zero: return
+        if trainer.sanity_checking: return
+        pl_module.prepare_sampling()  # on every process: it may be a collective step under DDP
+        if not trainer.is_global_zero: return
         grids = {}
         if pl_module.can_reconstruct and self.fixed is not None:
             x = self.fixed[:32]; grids["reconstructions"] = recon_grid(x.cpu(), pl_module.reconstruct(x).float().cpu())

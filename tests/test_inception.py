@@ -38,11 +38,12 @@ def test_offline_error_names_the_file(ae_checkpoint, fake_data, tmp_path):
         if r.returncode == 2: assert INCEPTION_FILE in r.stderr and "could not be downloaded" in r.stderr
 
 def test_custom_extractor_offline(ae_checkpoint, fake_data, tmp_path):
-    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--split", "train", "--metrics", "fid,is,ssim",
+    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--split", "train", "--metrics", "fid,fid_recon,is,ssim",
                "--n-samples", 200, "--extractor", "random-cnn", "--reference", "val", env={"GENLIB_OFFLINE": "1"})
     import json
     res = json.loads(r.stdout)
     assert res["metrics"]["fid"] > 0 and 0 < res["metrics"]["ssim"] < 1
     w = res["measured_with"]["fid"]
     assert w["extractor"]["name"] == "random-cnn" and w["reference"] == {"dataset": "CIFAR-10", "split": "val", "n": 80}
-    assert w["n_samples"] == 200 and w["source"] == "reconstructions"
+    assert w["n_samples"] == 200 and w["source"] == "samples"  # the AE samples through its latent density
+    assert res["metrics"]["fid_recon"] > 0 and res["measured_with"]["fid_recon"]["source"] == "reconstructions"
