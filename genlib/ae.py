@@ -12,7 +12,7 @@ from .core import check_arg
 from .trainer import GenerativeModule, register_model
 
 # %% auto #0
-__all__ = ['down', 'up', 'ConvEncoder', 'ConvDecoder', 'GaussianMixture', 'AutoEncoder', 'AEModule']
+__all__ = ['down', 'up', 'ConvEncoder', 'ConvDecoder', 'GaussianMixture', 'AutoEncoder', 'LatentDensityModule', 'AEModule']
 
 # %% ../nbs/10_ae.ipynb #44f361bc
 def down(cin:int, cout:int) -> nn.Sequential:
@@ -124,9 +124,30 @@ class AutoEncoder(nn.Module):
         "Decode n codes drawn from the fitted latent density."
         return self.decode(self.density.sample(n, generator))
 
-# %% ../nbs/10_ae.ipynb #4eb25de5
+# %% ../nbs/10_ae.ipynb #a0640ca7
+class LatentDensityModule(GenerativeModule):
+    "Base of models that sample by decoding codes drawn from `self.net.density`, refitted to the validation codes after each validation."
+    def latent_codes(self, x:torch.Tensor) -> torch.Tensor: return self.net.encode(x)  # the VAE uses its posterior means
+
+    @property
+    def can_sample(self) -> bool: return bool(self.net.density.fitted)
+    def cannot_sample_reason(self):
+        return (f"this {self.model_name} model has no latent density yet: it is fitted to the validation codes after each "
+                "validation, so use a checkpoint written after the first epoch (best.ckpt)")
+
+    def on_validation_epoch_start(self): self._codes = []
+    def validation_step(self, batch, batch_idx):
+        super().validation_step(batch, batch_idx)
+        self._codes.append(self.latent_codes(batch[0]).detach())
+    def prepare_sampling(self):
+        codes = getattr(self, "_codes", [])
+        if not codes or getattr(self, "_fitted_at", None) == self.global_step: return  # once per validation
+        z = torch.cat(codes)
+        if self.trainer.world_size > 1: z = self.all_gather(z).flatten(0, 1)  # the same fit on every process
+        self.net.density.fit(z); self._fitted_at = self.global_step
+
 @register_model("ae")
-class AEModule(GenerativeModule):
+class AEModule(LatentDensityModule):
     "AutoEncoder trained on pixel MSE."
     def __init__(self, latent_dim:int=128, # size of the bottleneck
                  lr:float=1e-3, # Adam learning rate
@@ -137,24 +158,7 @@ class AEModule(GenerativeModule):
         channels = list(channels)  # plain list in hparams.yaml
         self.save_hyperparameters()
         self.net = AutoEncoder(latent_dim, tuple(channels), density_components)
-        self._codes, self._fitted_at = [], None
 
     def compute_losses(self, x):
         mse = F.mse_loss(self.net(x), x)
         return {"loss": mse, "mse": mse}
-
-    @property
-    def can_sample(self) -> bool: return bool(self.net.density.fitted)
-    def cannot_sample_reason(self):
-        return ("this AutoEncoder has no latent density yet: it is fitted to the validation codes after each validation, "
-                "so use a checkpoint written after the first epoch (best.ckpt)")
-
-    def on_validation_epoch_start(self): self._codes = []
-    def validation_step(self, batch, batch_idx):
-        super().validation_step(batch, batch_idx)
-        self._codes.append(self.net.encode(batch[0]).detach())
-    def prepare_sampling(self):
-        if not self._codes or self._fitted_at == self.global_step: return  # once per validation
-        z = torch.cat(self._codes)
-        if self.trainer.world_size > 1: z = self.all_gather(z).flatten(0, 1)  # same fit on every process
-        self.net.density.fit(z); self._fitted_at = self.global_step

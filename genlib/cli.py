@@ -20,7 +20,7 @@ from .fid import get_extractor, reference_stats, model_scores, fetch_inception_w
 __all__ = ['EVAL_METRICS', 'load_module', 'sample', 'evaluate', 'weights', 'options_from', 'cli', 'train_cmd', 'sample_cmd',
            'evaluate_cmd', 'weights_cmd', 'main']
 
-# %% ../nbs/20_cli.ipynb #8a2a492a
+# %% ../nbs/20_cli.ipynb #5c39fee8
 def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ckpt)
                 map_location:str|torch.device="cpu", # where to put the weights
                ) -> GenerativeModule: # the model, in eval mode
@@ -29,7 +29,10 @@ def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ck
     name = ck.get("genlib_model")
     if name is None or "state_dict" not in ck: raise GenlibError(f"{ckpt} is not a genlib checkpoint (it names no genlib model)")
     m = get_model(name)(**ck.get("hyper_parameters", {}))
-    m.load_state_dict(ck["state_dict"])
+    try: m.load_state_dict(ck["state_dict"])
+    except RuntimeError as e:  # e.g. written by an older genlib whose model had other parts
+        raise GenlibError(f"{ckpt} does not fit genlib's current {name!r} model ({str(e).splitlines()[0][:150]}...); "
+                          f"it was probably written by another genlib version: retrain, or use that version") from None
     return m.eval()
 
 # %% ../nbs/20_cli.ipynb #1a97d5c0
