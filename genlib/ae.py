@@ -49,7 +49,7 @@ class ConvDecoder(nn.Module):
     def logits(self, z): return self.out(self.ups(self.fc(z).view(-1, self.c0, self.side, self.side)))
     def forward(self, z): return torch.sigmoid(self.logits(z))
 
-# %% ../nbs/10_ae.ipynb #ec9f23a0
+# %% ../nbs/10_ae.ipynb #b336ddca
 class GaussianMixture(nn.Module):
     "K full-covariance Gaussians over R^dim, fitted with EM; parameters are buffers, saved with the model."
     def __init__(self, dim:int, components:int=10):
@@ -69,8 +69,9 @@ class GaussianMixture(nn.Module):
             iters:int=100, # at most this many EM steps
             seed:int=0, # which codes start as means
            ) -> GaussianMixture:
-        K, (n, dim) = len(self.weights), z.shape
-        check_arg(n >= 2*K, f"{n} codes are too few to fit {K} Gaussians")
+        (n, dim), K_max = z.shape, len(self.weights)
+        check_arg(n >= 2, f"{n} codes are too few to fit a density")  # fewer than dim: the ridge keeps the covariance invertible
+        K = max(1, min(K_max, n//(10*dim)))  # at least 10 codes per dimension for every full covariance
         z = z.detach().double().cpu()
         ridge = 1e-4*z.var(0).mean()*torch.eye(dim, dtype=z.dtype)
         w = torch.full((K,), 1/K, dtype=z.dtype)
@@ -90,8 +91,9 @@ class GaussianMixture(nn.Module):
             if K > 1 and float(ll.mean()) - prev < 1e-6: break
             prev = float(ll.mean())
         dev = self.means.device
-        self.weights.copy_(w.float().to(dev)); self.means.copy_(mu.float().to(dev))
-        self.scale_tril.copy_(torch.linalg.cholesky(cov).float().to(dev)); self.fitted.fill_(True)
+        self.weights.zero_(); self.means.zero_(); self.scale_tril.copy_(torch.eye(dim).repeat(K_max, 1, 1))  # unused: weight 0
+        self.weights[:K] = w.float().to(dev); self.means[:K] = mu.float().to(dev)
+        self.scale_tril[:K] = torch.linalg.cholesky(cov).float().to(dev); self.fitted.fill_(True)
         return self
 
     def sample(self, n:int, generator:torch.Generator|None=None) -> torch.Tensor:
