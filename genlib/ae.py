@@ -49,7 +49,7 @@ class ConvDecoder(nn.Module):
     def logits(self, z): return self.out(self.ups(self.fc(z).view(-1, self.c0, self.side, self.side)))
     def forward(self, z): return torch.sigmoid(self.logits(z))
 
-# %% ../nbs/10_ae.ipynb #b336ddca
+# %% ../nbs/10_ae.ipynb #a40db0fb
 class GaussianMixture(nn.Module):
     "K full-covariance Gaussians over R^dim, fitted with EM; parameters are buffers, saved with the model."
     def __init__(self, dim:int, components:int=10):
@@ -74,22 +74,22 @@ class GaussianMixture(nn.Module):
         K = max(1, min(K_max, n//(10*dim)))  # at least 10 codes per dimension for every full covariance
         z = z.detach().double().cpu()
         ridge = 1e-4*z.var(0).mean()*torch.eye(dim, dtype=z.dtype)
-        w = torch.full((K,), 1/K, dtype=z.dtype)
-        mu = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K]] if K > 1 else z.mean(0, keepdim=True)
-        cov = (torch.cov(z.T) + ridge).expand(K, dim, dim).clone()
-        prev = -math.inf
-        for _ in range(iters if K > 1 else 1):
-            if K > 1:  # E step: responsibilities
+        # one Gaussian: its maximum-likelihood fit is the mean and the (population) covariance
+        w, mu, cov = torch.ones(1, dtype=z.dtype), z.mean(0, keepdim=True), (torch.cov(z.T, correction=0) + ridge)[None]
+        if K > 1:  # EM from K random codes as means
+            w = torch.full((K,), 1/K, dtype=z.dtype)
+            mu, cov = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K]], cov.expand(K, dim, dim).clone()
+            prev = -math.inf
+            for _ in range(iters):
                 logp = torch.distributions.MultivariateNormal(mu, scale_tril=torch.linalg.cholesky(cov)).log_prob(z[:, None]) + w.log()
                 ll = torch.logsumexp(logp, 1)
-                r = (logp - ll[:, None]).exp()
-            else: r, ll = torch.ones(n, 1, dtype=z.dtype), torch.zeros(1)
-            nk = r.sum(0) + 1e-10  # M step
-            w, mu = nk/n, (r.T @ z)/nk[:, None]
-            for k in range(K):
-                c = z - mu[k]; cov[k] = (r[:, k, None]*c).T @ c/nk[k] + ridge
-            if K > 1 and float(ll.mean()) - prev < 1e-6: break
-            prev = float(ll.mean())
+                r = (logp - ll[:, None]).exp()  # E step: responsibilities
+                nk = r.sum(0) + 1e-10  # M step
+                w, mu = nk/n, (r.T @ z)/nk[:, None]
+                for k in range(K):
+                    c = z - mu[k]; cov[k] = (r[:, k, None]*c).T @ c/nk[k] + ridge
+                if float(ll.mean()) - prev < 1e-6: break
+                prev = float(ll.mean())
         dev = self.means.device
         self.weights.zero_(); self.means.zero_(); self.scale_tril.copy_(torch.eye(dim).repeat(K_max, 1, 1))  # unused: weight 0
         self.weights[:K] = w.float().to(dev); self.means[:K] = mu.float().to(dev)

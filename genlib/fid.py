@@ -260,7 +260,7 @@ def reference_stats(split:str="full-train", # which real images
     st.save(path)
     return st
 
-# %% ../nbs/03_fid.ipynb #5fc7f27e
+# %% ../nbs/03_fid.ipynb #2858d2cb
 SOURCES = ("samples", "reconstructions")
 
 @torch.no_grad()
@@ -330,12 +330,10 @@ class FIDTracker(L.Callback):
         source, real = "samples", None
         if not pl_module.can_sample:  # reconstruct this process's validation images
             source, real = "reconstructions", torch.cat([x for x, _ in trainer.val_dataloaders])
-        fid = FID(features=self.reference.mean.shape[0], reference=self.reference).to(pl_module.device)
         was_training = pl_module.training; pl_module.eval()
-        for x in model_images(pl_module, n, self.bs, source, real, seed=self.seed + 7919*trainer.global_rank + trainer.current_epoch):
-            fid.update_features(features_and_logits(self.extractor, x.float())[0], real=False)
+        sc = model_scores(pl_module, self.extractor, n, self.reference, source=source, batch_size=self.bs, real=real,
+                          seed=self.seed + 7919*trainer.global_rank + trainer.current_epoch, progress=False)
         pl_module.train(was_training)
-        self.measured_with = {"val/fid": {"reference": {k: self.reference.meta.get(k) for k in ("dataset", "split", "n")},
-                                          "n_samples": n*trainer.world_size, "source": source,
-                                          "extractor": describe_extractor(self.extractor)}}
-        pl_module.log("val/fid", fid.compute().float(), prog_bar=True)  # the metric already summed all processes
+        (key, fid), = sc["metrics"].items()
+        self.measured_with = {"val/fid": {**sc["measured_with"][key], "n_samples": n*trainer.world_size}}
+        pl_module.log("val/fid", fid, prog_bar=True)  # the metric already summed the features of all processes
