@@ -21,16 +21,25 @@ from .fid import FIDTracker, get_extractor, reference_stats
 # %% auto #0
 __all__ = ['MODELS', 'MODEL_MODULES', 'PRECISIONS', 'NonFiniteLossError', 'GenerativeModule', 'register_model', 'get_model',
            'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids',
-           'MetricsJson', 'device_description', 'train', 'read_scalars', 'plot_runs']
+           'MetricsJson', 'device_description', 'train', 'read_scalars', 'plot_runs', 'finished_run', 'train_once',
+           'runs_table', 'grids_over_epochs']
 
-# %% ../nbs/04_trainer.ipynb #77e31ad0
+# %% ../nbs/04_trainer.ipynb #c3c3c38d
 class NonFiniteLossError(GenlibError):
     "A loss became NaN or Inf; training stops, the last good checkpoint is kept."
 
 class GenerativeModule(L.LightningModule):
     "Base of every genlib model: a thin `LightningModule` around a plain `nn.Module` in `self.net`."
     model_name: str = "model"  # set by `register_model`
-    monitor, monitor_mode = "val/loss", "min"  # what `best.ckpt` optimises
+    monitor, monitor_mode = "val/loss", "min"  # what `best.ckpt` optimises (None: the latest epoch)
+    progress_keys = ("loss",)  # logged terms shown in the progress bar
+    default_fid_every = 0  # `train(fid_every=None)` tracks FID this often (GANs: no loss says which epoch is best)
+    noise_seed = 0  # set by `train` from its seed
+    ddp_unused_parameters = False  # True: each backward uses only some parameters (a GAN's D step), DDP must look for the rest
+
+    def step_generator(self) -> torch.Generator:
+        "Random numbers for this training step, seeded by the run's seed, the step and the process: a resumed run draws them again."
+        return torch.Generator(self.device).manual_seed(hash((self.noise_seed, self.global_step, self.global_rank)) % 2**63)
 
     def compute_losses(self, x:torch.Tensor) -> dict[str, torch.Tensor]:
         "Loss terms for a batch `x` of images in [0, 1]; must contain 'loss', the value that is minimised."
@@ -74,7 +83,7 @@ class GenerativeModule(L.LightningModule):
     def log_losses(self, stage:str, losses:dict, batch_size:int):
         for k, v in losses.items():
             self.log(f"{stage}/{k}", v.detach() if stage == "train" else v, on_step=stage == "train", on_epoch=True,
-                     prog_bar=k == "loss", sync_dist=stage != "train", batch_size=batch_size)
+                     prog_bar=k in self.progress_keys, sync_dist=stage != "train", batch_size=batch_size)
 
     def training_step(self, batch, batch_idx):
         losses = self.compute_losses(batch[0])
@@ -96,9 +105,9 @@ class GenerativeModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint): checkpoint["genlib_model"] = self.model_name
 
-# %% ../nbs/04_trainer.ipynb #272b4a9e
+# %% ../nbs/04_trainer.ipynb #7c84cd6a
 MODELS: dict[str, type] = {}
-MODEL_MODULES = ("genlib.ae", "genlib.vae")
+MODEL_MODULES = ("genlib.ae", "genlib.vae", "genlib.gan")
 
 def register_model(name:str):
     "Class decorator: make a `GenerativeModule` available to `train` and the CLI as `name`."
@@ -210,7 +219,7 @@ def device_description(device:torch.device) -> str:
     if device.type == "cuda": return torch.cuda.get_device_name(device)
     return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
-# %% ../nbs/04_trainer.ipynb #db0376b9
+# %% ../nbs/04_trainer.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
 _VERSION_VAR = "GENLIB_RUN_VERSION"
 
@@ -237,12 +246,13 @@ def train(model:str="ae", # model name, see `MODELS`
           strategy:str="auto", # Lightning strategy: "auto", "ddp", ...
           num_nodes:int=1, # machines to train on (multi-node DDP)
           limit_batches:int|None=None, # at most this many train and val batches per epoch (quick runs)
+          limit_val_batches:int|None=None, # at most this many validation batches per epoch; None: as --limit-batches (all)
           resume:bool=False, # continue the newest run of MODEL under OUT from its last.ckpt
           deterministic:bool=False, # deterministic algorithms (bitwise reproducible on CPU)
           precision:str="32-true", # "32-true", "bf16-mixed" (GPU autocast), "16-mixed"
           channels_last:bool=False, # channels_last memory format (faster convolutions on GPU)
           ckpt_every:int=500, # also write last.ckpt every this many training steps
-          fid_every:int=0, # every this many epochs compute a cheap FID (val/fid) and pick best.ckpt by it; 0: off
+          fid_every:int|None=None, # every this many epochs compute a cheap FID (val/fid) and pick best.ckpt by it; 0: off; None: the model's default (gan: 5, others: off)
           fid_samples:int=5000, # images per cheap FID (samples, or reconstructions for models that cannot sample)
           extractor:str="inception", # FID feature extractor: inception, random-cnn or package.module:factory
           inception_weights:str|None=None, # FID Inception weights file (see genlib.fid.inception_weights)
@@ -257,12 +267,18 @@ def train(model:str="ae", # model name, see `MODELS`
     check_arg(lr is None or (lr > 0 and math.isfinite(lr)), f"--lr must be a positive number, got {lr}")
     check_arg(latent_dim is None or latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
     check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
+    check_arg(limit_val_batches is None or limit_val_batches >= 1, f"--limit-val-batches must be >= 1, got {limit_val_batches}")
     check_arg(ckpt_every >= 0, f"--ckpt-every must be >= 0, got {ckpt_every}")
     check_arg(num_nodes >= 1, f"--num-nodes must be >= 1, got {num_nodes}")
+    if fid_every is None: fid_every = cls.default_fid_every
     check_arg(fid_every >= 0, f"--fid-every must be >= 0, got {fid_every}")
     check_arg(fid_samples >= 2, f"--fid-samples must be >= 2, got {fid_samples}")
     check_arg(precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     devices = _parse_devices(devices)
+    several = num_nodes > 1 or devices == -1 or (isinstance(devices, int) and devices > 1) or \
+              (devices == "auto" and accelerator in ("auto", "gpu", "cuda") and torch.cuda.device_count() > 1)
+    if cls.ddp_unused_parameters and (strategy == "ddp" or (strategy == "auto" and several)):
+        strategy = "ddp_find_unused_parameters_true"
     if accelerator == "cpu" and isinstance(devices, int) and devices > (os.cpu_count() or 1):
         raise GenlibError(f"--devices {devices} asks for more CPU processes than this machine has cores ({os.cpu_count()})")
     params = inspect.signature(cls.__init__).parameters
@@ -292,6 +308,7 @@ def train(model:str="ae", # model name, see `MODELS`
         L.seed_everything(seed, workers=True, verbose=False)
         module = cls(**model_kwargs)
     run_dir = base/f"version_{version}"
+    module.noise_seed = seed
 
     dm = CIFAR10DataModule(str(data_dir) if data_dir is not None else None, batch_size=batch_size, seed=seed, channels_last=channels_last)
     if "LOCAL_RANK" not in os.environ:  # data errors (or the download) before Lightning starts, not in every DDP child
@@ -312,7 +329,7 @@ def train(model:str="ae", # model name, see `MODELS`
         max_epochs=epochs, accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
         callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), MetricsJson(best)],
-        plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_batches,
+        plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
         limit_test_batches=limit_batches,
         log_every_n_steps=min(50, limit_batches or 50), enable_progress_bar=progress, enable_model_summary=progress)
     inherited = _VERSION_VAR in os.environ
@@ -364,3 +381,45 @@ def plot_runs(runs:dict|list, # {label: run folder} or a list of run folders
     for ax in list(axs.flat)[len(tags):]: ax.axis("off")
     axs.flat[0].legend(); fig.tight_layout()
     return fig
+
+# %% ../nbs/04_trainer.ipynb #0ab36965
+def finished_run(base:str|Path) -> Path|None:
+    "The newest `version_*` under `base` whose `metrics.json` has test numbers (a run that ran to the end), or None."
+    versions = sorted(Path(base).glob("version_*"), key=lambda p: int(p.name.split("_")[1]) if p.name.split("_")[1].isdigit() else -1)
+    for v in reversed(versions):
+        m = v/"metrics.json"
+        if m.exists() and "test" in json.loads(m.read_text()): return v
+    return None
+
+def train_once(out:str|Path, # root folder of the runs of this experiment
+               model:str, # model name
+               **kwargs, # everything else `train` takes
+              ) -> Path: # the run folder
+    "`train(model, out=out, **kwargs)`, unless a finished run of `model` is already under `out` (delete it to retrain)."
+    return finished_run(Path(out)/model) or train(model, out=out, **kwargs)
+
+def runs_table(runs:dict, # {label: run folder}
+               cols:list[str], # metrics to show (keys of metrics.json's "val" or "test")
+               split:str="val", # "val" (last epoch) or "test" (best.ckpt)
+              ) -> str: # a markdown table
+    "Numbers of several runs side by side, from their `metrics.json`."
+    lines = ["| run | epochs | " + " | ".join(f"{split} {c}" for c in cols) + " | train time |", "|---" * (len(cols) + 3) + "|"]
+    for label, r in runs.items():
+        m = json.loads((Path(r)/"metrics.json").read_text())
+        vals = [f"{m[split][c]:.4g}" if c in m.get(split, {}) else "" for c in cols]
+        lines.append(f"| {label} | {m['epoch'] + 1} | " + " | ".join(vals) + f" | {m['wall_time_s']:.0f} s |")
+    return "\n".join(lines)
+
+def grids_over_epochs(runs:dict, # {label: run folder}
+                      kind:str, # "samples" or "reconstructions"
+                      epochs=(0, 2, 4), # epochs to show, counted from 0
+                      title:str="", # figure title
+                      size:float=3.2, # inches per grid
+                     ):
+    "One row per run, one column per epoch, of the image grids the runs saved."
+    fig, axs = plt.subplots(len(runs), len(epochs), figsize=(size*len(epochs), (size + .1)*len(runs)), squeeze=False)
+    for i, (label, r) in enumerate(runs.items()):
+        for j, e in enumerate(epochs):
+            axs[i, j].imshow(plt.imread(Path(r)/"images"/f"{kind}_epoch{e:03d}.png")); axs[i, j].axis("off")
+            axs[i, j].set_title(f"{label}, epoch {e + 1}", fontsize=9)
+    fig.suptitle(title); fig.tight_layout(); return fig

@@ -55,3 +55,22 @@ def test_truncated_checkpoint(fake_data, tmp_path):
     ck.write_bytes(ck.read_bytes()[:1000])
     r = genlib("evaluate", ck, "--data-dir", fake_data, check=False)
     assert r.returncode == 2 and "is truncated or corrupt" in r.stderr
+
+def test_gan_train_sample_evaluate(fake_data, tmp_path):
+    "The issue's commands: train a GAN with its own flags, sample from it, FID and IS of its samples (offline extractor)."
+    genlib("train", "gan", "--latent-dim", 100, "--data-dir", fake_data, "--epochs", 2, "--limit-batches", 5, "--batch-size", 16,
+           "--out", tmp_path, "--no-progress", "--fid-every", 1, "--fid-samples", 100, "--extractor", "random-cnn",
+           "--loss", "hinge", "--d-norm", "spectral", "--ema", 0.99, "--lr-d", 4e-4, "--g-channels", "64,32,16,8")
+    run = tmp_path/"gan"/"version_0"
+    m = json.loads((run/"metrics.json").read_text())
+    assert m["monitor"] == "val/fid" and m["val"]["fid"] > 0 and {"d_loss", "g_loss", "d_real", "d_fake"} <= set(m["test"])
+    hp = (run/"hparams.yaml").read_text()
+    assert "loss: hinge" in hp and "d_norm: spectral" in hp and "lr_d: 0.0004" in hp
+    ck = run/"checkpoints/best.ckpt"
+    s = genlib("sample", ck, "--n", 16, "--out", tmp_path/"s.png")
+    assert (tmp_path/"s.png").stat().st_size > 0
+    ev = json.loads(genlib("evaluate", ck, "--data-dir", fake_data, "--metrics", "fid,is", "--n-samples", 100,
+                           "--extractor", "random-cnn").stdout)
+    assert ev["metrics"]["fid"] > 0 and ev["metrics"]["inception_score"] >= 1
+    r = genlib("evaluate", ck, "--data-dir", fake_data, "--metrics", "ssim", check=False)  # a GAN does not reconstruct
+    assert r.returncode == 2 and "a gan model does not reconstruct" in r.stderr

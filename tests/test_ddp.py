@@ -20,3 +20,19 @@ def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
     assert m["world_size"] == 2 and m["global_step"] == 10 and m["val"]["mse"] > 0 and m["test"]["mse"] > 0
     assert m["monitor"] == "val/fid" and m["val"]["fid"] > 0 and m["best_score"] <= m["val"]["fid"] + 1e-9
     assert (run/"checkpoints/best.ckpt").exists() and (run/"images/reconstructions_epoch001.png").exists()
+
+def test_gan_ddp_two_processes_on_cpu(fake_data, tmp_path):
+    "Manual optimisation under DDP: the D step leaves G's parameters without gradients, which plain DDP rejects."
+    p = subprocess.Popen([GENLIB, "train", "gan", "--data-dir", str(fake_data), "--accelerator", "cpu", "--devices", "2",
+                          "--strategy", "ddp", "--epochs", "2", "--batch-size", "8", "--limit-batches", "5",
+                          "--out", str(tmp_path), "--no-progress", "--fid-every", "1", "--fid-samples", "80",
+                          "--extractor", "random-cnn", "--g-channels", "32,16,16,8", "--d-channels", "8,16,16,32", "--ema", "0.9"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), start_new_session=True)
+    try: out, _ = p.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL); out, _ = p.communicate()
+        raise AssertionError("DDP GAN training hung:\n" + out[-3000:])
+    assert p.returncode == 0, out[-3000:]
+    m = json.loads((tmp_path/"gan"/"version_0"/"metrics.json").read_text())
+    # two optimiser steps per batch, 5 batches per epoch on each process
+    assert m["world_size"] == 2 and m["global_step"] == 20 and m["val"]["fid"] > 0 and "d_loss" in m["test"]
