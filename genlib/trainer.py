@@ -21,8 +21,8 @@ from .fid import FIDTracker, get_extractor, reference_stats
 # %% auto #0
 __all__ = ['MODELS', 'MODEL_MODULES', 'PRECISIONS', 'NonFiniteLossError', 'GenerativeModule', 'register_model', 'get_model',
            'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids',
-           'MetricsJson', 'device_description', 'train', 'read_scalars', 'plot_runs', 'finished_run', 'train_once',
-           'runs_table', 'grids_over_epochs']
+           'MetricsJson', 'device_description', 'train', 'read_scalars', 'time_to', 'plot_runs', 'finished_run',
+           'train_once', 'runs_table', 'grids_over_epochs']
 
 # %% ../nbs/04_trainer.ipynb #c3c3c38d
 class NonFiniteLossError(GenlibError):
@@ -346,7 +346,7 @@ def train(model:str="ae", # model name, see `MODELS`
               f"TensorBoard: tensorboard --logdir {out}")
     return run_dir
 
-# %% ../nbs/04_trainer.ipynb #252d20df
+# %% ../nbs/04_trainer.ipynb #f0520a4f
 def read_scalars(run_dir:str|Path) -> dict[str, tuple[list[int], list[float]]]:
     "All scalars of a run as {tag: (steps, values)}, read from its TensorBoard event files."
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -356,6 +356,19 @@ def read_scalars(run_dir:str|Path) -> dict[str, tuple[list[int], list[float]]]:
         ev = {e.step: e.value for e in ea.Scalars(t)}  # a resumed run may repeat steps: keep the latest
         out[t] = (list(ev), list(ev.values()))
     return out
+
+def time_to(run_dir:str|Path, # a run folder
+            below:float, # the threshold
+            tag:str="val/fid", # the scalar
+           ) -> dict|None: # {"value", "step", "seconds"}, or None if it never went below
+    "When a scalar first went below a threshold, in seconds since the run's first logged scalar (e.g. the time to FID < 30)."
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    ea = EventAccumulator(str(run_dir), size_guidance={"scalars": 0}); ea.Reload()
+    if tag not in ea.Tags()["scalars"]: return None
+    t0 = min(ea.Scalars(t)[0].wall_time for t in ea.Tags()["scalars"])
+    for e in ea.Scalars(tag):
+        if e.value < below: return {"value": e.value, "step": e.step, "seconds": round(e.wall_time - t0, 1)}
+    return None
 
 def plot_runs(runs:dict|list, # {label: run folder} or a list of run folders
               tags:list[str]=("train/loss_epoch", "val/loss"), # scalars to plot, one panel each
