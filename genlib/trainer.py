@@ -105,9 +105,9 @@ class GenerativeModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint): checkpoint["genlib_model"] = self.model_name
 
-# %% ../nbs/04_trainer.ipynb #7c84cd6a
+# %% ../nbs/04_trainer.ipynb #6533a14b
 MODELS: dict[str, type] = {}
-MODEL_MODULES = ("genlib.ae", "genlib.vae", "genlib.gan")
+MODEL_MODULES = ("genlib.ae", "genlib.vae", "genlib.gan", "genlib.realnvp")
 
 def register_model(name:str):
     "Class decorator: make a `GenerativeModule` available to `train` and the CLI as `name`."
