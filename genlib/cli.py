@@ -35,21 +35,25 @@ def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ck
                           f"it was probably written by another genlib version: retrain, or use that version") from None
     return m.eval()
 
-# %% ../nbs/20_cli.ipynb #1a97d5c0
+# %% ../nbs/20_cli.ipynb #76cd82ba
 def sample(ckpt:str, # checkpoint to sample from
            n:int=64, # number of images
            out:str|None=None, # PNG file to write; default: samples.png in the checkpoint's run folder
            seed:int=0, # seed of the latent draw
            nrow:int=8, # images per row of the grid
+           temperature:float|None=None, # flows: latents ~ N(0, T^2 I); None: the model's own
           ) -> Path: # the PNG written
     "Draw `n` images from a trained model and save them as one grid."
     check_arg(n >= 1, f"--n must be >= 1, got {n}")
+    check_arg(temperature is None or temperature > 0, f"--temperature must be > 0, got {temperature}")
     m = load_module(ckpt).to(default_device())
-    imgs = m.sample(n, seed=seed)
+    if temperature is None: imgs = m.sample(n, seed=seed)
+    elif "temperature" in inspect.signature(m.sample).parameters: imgs = m.sample(n, seed=seed, temperature=temperature)
+    else: raise GenlibError(f"a {m.model_name} model has no sampling temperature (flows have one)")
     out = Path(out) if out else Path(ckpt).resolve().parent.parent/"samples.png"
     return save_image_grid(imgs, out, nrow)
 
-EVAL_METRICS = ("loss", "mse", "bce", "ssim", "fid", "fid_recon", "is")
+EVAL_METRICS = ("loss", "bpd", "mse", "bce", "ssim", "fid", "fid_recon", "is")
 
 def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     if metrics is None: return ["loss", "mse", "ssim"] if m.can_reconstruct else ["loss"]
@@ -64,7 +68,7 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
 def evaluate(ckpt:str, # checkpoint to evaluate
              data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
              split:str="val", # data split for losses and reconstruction metrics: "val", "test" or "train"
-             metrics:str|None=None, # comma-separated: loss,mse,bce,ssim,fid (samples),fid_recon (reconstructions of SPLIT),is; None: loss (+ mse,ssim if the model reconstructs)
+             metrics:str|None=None, # comma-separated: loss,bpd,mse,bce,ssim,fid (samples),fid_recon (reconstructions of SPLIT),is; None: loss (+ mse,ssim if the model reconstructs)
              n_samples:int=10_000, # images for FID and IS (samples, or reconstructions of the first N of SPLIT)
              reference:str="full-train", # real images FID compares with: full-train (official 50k), train, val, test
              extractor:str="inception", # FID/IS network: inception (standard), random-cnn (offline checks), package.module:factory
@@ -80,6 +84,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
     check_arg(n_samples >= 10, f"--n-samples must be >= 10, got {n_samples}")
     dev = default_device()
+    torch.manual_seed(seed)  # random parts of the losses (a VAE's z, a flow's dequantisation noise) repeat
     m = load_module(ckpt).to(dev)
     names = _metric_list(metrics, m)
     if ({"fid", "is"} & set(names)) and not m.can_sample:
@@ -89,19 +94,27 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     dm.prepare_data(); dm.setup()
     res = {"model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
     rec = {k: cls().to(dev) for k, cls in (("mse", MSE), ("bce", BCE), ("ssim", SSIM)) if k in names}
-    if "loss" in names or rec:
+    want_losses = "loss" in names or "bpd" in names
+    if want_losses or rec:
         dl = dm.loader(split, shuffle=False)
         total, count = {}, 0
         for i, (x, _) in enumerate(tqdm(dl, desc=f"evaluating on {split}", leave=False, total=min(len(dl), limit_batches or len(dl)))):
             if limit_batches and i >= limit_batches: break
             x = x.to(dev)
-            if "loss" in names:
+            if want_losses:
                 for k, v in m.compute_losses(x).items(): total[k] = total.get(k, 0.0) + float(v)*len(x)
             if rec:
                 r = m.reconstruct(x).float()
                 for metric in rec.values(): metric.update(r, x)
             count += len(x)
-        res["n_images"], res["losses"] = count, {k: v/count for k, v in total.items()}
+        losses = {k: v/count for k, v in total.items()}
+        res["n_images"], res["losses"] = count, losses if "loss" in names else {}
+        if "bpd" in names:  # a flow's exact bits/dim, or the VAE's bound on it
+            key = "bpd" if "bpd" in losses else "nelbo_bpd" if "nelbo_bpd" in losses else None
+            if key is None: raise GenlibError(f"--metrics bpd: a {m.model_name} model has no likelihood to report in bits/dim")
+            res["metrics"]["bpd"] = losses[key]
+            res["measured_with"]["bpd"] = {"split": split, "n_images": count, "dequantization": "uniform, fresh noise",
+                                           "kind": "exact likelihood" if key == "bpd" else "negative ELBO (an upper bound)"}
         res["metrics"].update({k: float(v.compute()) for k, v in rec.items()})
     if fx is not None:
         ref = reference_stats(reference, fx, data_dir, batch_size) if {"fid", "fid_recon"} & set(names) else None

@@ -74,3 +74,20 @@ def test_gan_train_sample_evaluate(fake_data, tmp_path):
     assert ev["metrics"]["fid"] > 0 and ev["metrics"]["inception_score"] >= 1
     r = genlib("evaluate", ck, "--data-dir", fake_data, "--metrics", "ssim", check=False)  # a GAN does not reconstruct
     assert r.returncode == 2 and "a gan model does not reconstruct" in r.stderr
+
+def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
+    "A flow through the command line: bits/dim in metrics.json and from `evaluate --metrics bpd,fid`, sampling with a temperature."
+    genlib("train", "realnvp", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 5, "--batch-size", 16,
+           "--out", tmp_path, "--no-progress", "--blocks", 1, "--features", 8)
+    run = tmp_path/"realnvp"/"version_0"
+    m = json.loads((run/"metrics.json").read_text())
+    assert 0 < m["val"]["bpd"] < 12 and m["test"]["bpd"] > 0
+    ck = run/"checkpoints/best.ckpt"
+    genlib("sample", ck, "--n", 16, "--temperature", 0.7, "--out", tmp_path/"s.png")
+    assert (tmp_path/"s.png").stat().st_size > 0
+    ev = json.loads(genlib("evaluate", ck, "--data-dir", fake_data, "--split", "test", "--metrics", "bpd,fid",
+                           "--n-samples", 100, "--extractor", "random-cnn").stdout)
+    assert abs(ev["metrics"]["bpd"] - m["test"]["bpd"]) < 0.05 and ev["metrics"]["fid"] > 0
+    assert ev["measured_with"]["bpd"]["kind"] == "exact likelihood"
+    r = genlib("sample", ck.parent.parent.parent.parent/"missing.ckpt", check=False)
+    assert r.returncode == 2
