@@ -120,7 +120,7 @@ def gan_health(d_losses:torch.Tensor, # the discriminator's loss at each step of
                 f"to step): training is stuck; look at the samples for collapse and try another --lr / --lr-d")
     return None
 
-# %% ../nbs/13_gan.ipynb #f77efb4b
+# %% ../nbs/13_gan.ipynb #aae4da4f
 @register_model("gan")
 class GANModule(GenerativeModule):
     "DCGAN with two Adam optimisers (manual optimisation): BCE or hinge loss, batch or spectral norm in D, optional weight averaging of G."
@@ -130,11 +130,11 @@ class GANModule(GenerativeModule):
     ddp_unused_parameters = True  # the D step leaves G without gradients and vice versa
 
     def __init__(self, latent_dim:int=100, # size of z (the documents: 10, 100, 2000)
-                 lr:float=1e-4, # generator learning rate (Adam; the documents': 2e-4)
-                 lr_d:float|None=4e-4, # discriminator learning rate (TTUR); None: same as --lr (the documents': 2e-4 for both)
+                 lr:float=2e-4, # generator learning rate (Adam)
+                 lr_d:float|None=None, # discriminator learning rate; None: same as --lr (TTUR: e.g. --lr 1e-4 --lr-d 4e-4)
                  betas:tuple=(0.5, 0.999), # Adam betas of both optimisers
-                 loss:str="hinge", # "hinge" or "bce" (the documents', non-saturating for G)
-                 d_norm:str="spectral", # discriminator normalisation: "spectral" or "batch" (the documents')
+                 loss:str="bce", # "bce" (the documents', non-saturating for G) or "hinge"
+                 d_norm:str="batch", # discriminator normalisation: "batch" (the documents') or "spectral"
                  ema:float=0.999, # decay of the generator's weight average used for sampling; 0: sample from G itself (the documents')
                  g_channels:tuple=(512, 256, 128, 64), # generator channels at 4, 8, 16, 32 pixels
                  d_channels:tuple=(64, 128, 256, 512), # discriminator channels at 16, 8, 4, 2 pixels
