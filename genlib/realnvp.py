@@ -119,7 +119,7 @@ class ResNetST(nn.Module):
                                  nn.BatchNorm2d(features), nn.ReLU(), _zero(last) if zero_init else last)
     def forward(self, x): return self.net(x)
 
-# %% ../nbs/15_realnvp.ipynb #f42879ea
+# %% ../nbs/15_realnvp.ipynb #de1aea31
 ARCHITECTURES = ("multiscale", "flat")
 
 class FactorOut(nn.Module):
@@ -138,13 +138,14 @@ class RealNVP(nn.Module):
                  logit:bool=True, # logit pre-processing (else the flow sees y in [0, 1] directly)
                  dequantize:bool=True, # uniform dequantisation (else a density on the discrete values)
                  alpha:float=0.05, # logit pre-processing: y -> logit(alpha + (1 - 2 alpha) y)
+                 temperature:float=1.0, # default sampling temperature
                 ):
         super().__init__()
         check_arg(architecture in ARCHITECTURES, f"--architecture must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}")
         check_arg(num_scales >= 1 and image_size % 2**(num_scales - 1) == 0,
                   f"--num-scales {num_scales} needs an image size divisible by {2**(num_scales - 1)}")
         check_arg(blocks >= 0 and features >= 1 and flat_layers >= 1, "--blocks must be >= 0, --features and --flat-layers >= 1")
-        self.image_size, self.dequantize = image_size, dequantize
+        self.image_size, self.dequantize, self.temperature = image_size, dequantize, temperature
         self.pre = LogitTransform(alpha if logit else None)
         layers, c, s = [], 3, image_size
         coupling = lambda mask, c: AffineCoupling(mask, SimpleST(c, features, zero_init) if architecture == "flat"
@@ -198,12 +199,12 @@ class RealNVP(nn.Module):
         log_pz = -0.5*(z**2 + math.log(2*math.pi)).sum(1)
         return -(log_pz + ld + ld_pre)
 
-    def sample(self, n:int, generator:torch.Generator|None=None, temperature:float=1.0) -> torch.Tensor:
-        "n images in [0, 1] from latents ~ N(0, temperature^2 I) (drawn on the CPU with `generator`)."
-        z = temperature*torch.randn(n, 3*self.image_size**2, generator=generator)
+    def sample(self, n:int, generator:torch.Generator|None=None, temperature:float|None=None) -> torch.Tensor:
+        "n images in [0, 1] from latents ~ N(0, T^2 I), T = `temperature` or the default (drawn on the CPU with `generator`)."
+        z = (temperature or self.temperature)*torch.randn(n, 3*self.image_size**2, generator=generator)
         return self.decode(z.to(self.layers[0].mask.device)).clamp(0, 1)
 
-# %% ../nbs/15_realnvp.ipynb #f765f1a7
+# %% ../nbs/15_realnvp.ipynb #de4b4a1c
 @register_model("realnvp")
 class RealNVPModule(GenerativeModule):
     "RealNVP trained by maximum likelihood; loss = bits/dim of the dequantised images."
@@ -224,18 +225,13 @@ class RealNVPModule(GenerativeModule):
         check_arg(weight_decay >= 0, f"--weight-decay must be >= 0, got {weight_decay}")
         check_arg(temperature > 0, f"--temperature must be > 0, got {temperature}")
         self.save_hyperparameters()
-        self.net = RealNVP(32, architecture, num_scales, blocks, features, flat_layers, bounded_scale, zero_init, logit, dequantize)
+        self.net = RealNVP(32, architecture, num_scales, blocks, features, flat_layers, bounded_scale, zero_init, logit, dequantize,
+                           temperature=temperature)
 
     def compute_losses(self, x):
         nll = self.net.nll(x, self.step_generator() if self.training else None)
         bpd = bits_per_dim(nll, x[0].numel()).mean()
         return {"loss": bpd, "bpd": bpd.detach()}
-
-    @torch.no_grad()
-    def sample(self, n:int, seed:int|None=None, temperature:float|None=None) -> torch.Tensor:
-        "n images in [0, 1]; `temperature` (default: the hyperparameter) scales the latents."
-        g = torch.Generator().manual_seed(seed) if seed is not None else None
-        return self.net.sample(n, g, temperature or self.hparams.temperature)
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)

@@ -19,12 +19,12 @@ from .metrics import ssim
 from .fid import FIDTracker, get_extractor, reference_stats
 
 # %% auto #0
-__all__ = ['MODELS', 'MODEL_MODULES', 'PRECISIONS', 'NonFiniteLossError', 'GenerativeModule', 'register_model', 'get_model',
-           'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids',
-           'MetricsJson', 'device_description', 'train', 'read_scalars', 'time_to', 'plot_runs', 'finished_run',
-           'train_once', 'runs_table', 'grids_over_epochs']
+__all__ = ['MODELS', 'MODEL_MODULES', 'PRECISIONS', 'NonFiniteLossError', 'GenerativeModule', 'register_model', 'model_names',
+           'get_model', 'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid',
+           'ImageGrids', 'MetricsJson', 'device_description', 'train', 'read_scalars', 'time_to', 'plot_runs',
+           'finished_run', 'train_once', 'runs_table', 'grids_over_epochs']
 
-# %% ../nbs/04_trainer.ipynb #c3c3c38d
+# %% ../nbs/04_trainer.ipynb #951f7e9b
 class NonFiniteLossError(GenlibError):
     "A loss became NaN or Inf; training stops, the last good checkpoint is kept."
 
@@ -59,11 +59,12 @@ class GenerativeModule(L.LightningModule):
     @torch.no_grad()
     def sample(self, n:int, # number of images
                seed:int|None=None, # fixed seed for a reproducible batch (the same latents every epoch)
+               **kwargs, # options of the model's own `sample` (a flow's `temperature`)
               ) -> torch.Tensor: # images (n, 3, 32, 32) in [0, 1]
         "Draw `n` new images."
         if not self.can_sample: raise GenlibError(self.cannot_sample_reason())
         g = torch.Generator().manual_seed(seed) if seed is not None else None
-        return self.net.sample(n, generator=g)
+        return self.net.sample(n, generator=g, **kwargs)
 
     def cannot_sample_reason(self) -> str: return f"a {self.model_name} model cannot generate samples"
 
@@ -105,7 +106,7 @@ class GenerativeModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint): checkpoint["genlib_model"] = self.model_name
 
-# %% ../nbs/04_trainer.ipynb #6533a14b
+# %% ../nbs/04_trainer.ipynb #1fc7b72e
 MODELS: dict[str, type] = {}
 MODEL_MODULES = ("genlib.ae", "genlib.vae", "genlib.gan", "genlib.realnvp")
 
@@ -115,14 +116,18 @@ def register_model(name:str):
         cls.model_name = name; MODELS[name] = cls; return cls
     return deco
 
-def get_model(name:str) -> type:
-    "The `GenerativeModule` class registered as `name`."
+def model_names() -> list[str]:
+    "Names of all registered models (importing the modules that register genlib's own)."
     for m in MODEL_MODULES:
         try: importlib.import_module(m)
         except ModuleNotFoundError as e:
             if e.name != m: raise
-    if name not in MODELS:
-        raise GenlibError(f"unknown model {name!r}; choose one of: {', '.join(sorted(MODELS)) or '(none registered)'}")
+    return sorted(MODELS)
+
+def get_model(name:str) -> type:
+    "The `GenerativeModule` class registered as `name`."
+    if name not in (names := model_names()):
+        raise GenlibError(f"unknown model {name!r}; choose one of: {', '.join(names) or '(none registered)'}")
     return MODELS[name]
 
 # %% ../nbs/04_trainer.ipynb #04eb2a16

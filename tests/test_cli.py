@@ -67,7 +67,7 @@ def test_gan_train_sample_evaluate(fake_data, tmp_path):
     hp = (run/"hparams.yaml").read_text()
     assert "loss: hinge" in hp and "d_norm: spectral" in hp and "lr_d: 0.0004" in hp
     ck = run/"checkpoints/best.ckpt"
-    s = genlib("sample", ck, "--n", 16, "--out", tmp_path/"s.png")
+    genlib("sample", ck, "--n", 16, "--out", tmp_path/"s.png")
     assert (tmp_path/"s.png").stat().st_size > 0
     ev = json.loads(genlib("evaluate", ck, "--data-dir", fake_data, "--metrics", "fid,is", "--n-samples", 100,
                            "--extractor", "random-cnn").stdout)
@@ -88,6 +88,6 @@ def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
     ev = json.loads(genlib("evaluate", ck, "--data-dir", fake_data, "--split", "test", "--metrics", "bpd,fid",
                            "--n-samples", 100, "--extractor", "random-cnn").stdout)
     assert abs(ev["metrics"]["bpd"] - m["test"]["bpd"]) < 0.05 and ev["metrics"]["fid"] > 0
-    assert ev["measured_with"]["bpd"]["kind"] == "exact likelihood"
+    assert ev["measured_with"]["bpd"]["kind"].startswith("exact likelihood")
     r = genlib("sample", ck.parent.parent.parent.parent/"missing.ckpt", check=False)
     assert r.returncode == 2

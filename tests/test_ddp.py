@@ -2,18 +2,21 @@
 import os, signal, subprocess, json
 from conftest import GENLIB, clean_env
 
-def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
-    p = subprocess.Popen([GENLIB, "train", "ae", "--data-dir", str(fake_data), "--accelerator", "cpu", "--devices", "2",
+def train_ddp(model, data, out, *args, timeout=240):
+    "Run `genlib train MODEL` on 2 CPU processes; fail with its output if it fails or hangs."
+    p = subprocess.Popen([GENLIB, "train", model, "--data-dir", str(data), "--accelerator", "cpu", "--devices", "2",
                           "--strategy", "ddp", "--epochs", "2", "--batch-size", "8", "--limit-batches", "5",
-                          "--out", str(tmp_path), "--no-progress",
-                          # each process reconstructs its 40 validation images; the FID metric adds both processes' features
-                          "--fid-every", "1", "--fid-samples", "80", "--extractor", "random-cnn"],
+                          "--out", str(out), "--no-progress", *map(str, args)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), start_new_session=True)
-    try: out, _ = p.communicate(timeout=240)
+    try: out_text, _ = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL); out, _ = p.communicate()
-        raise AssertionError("DDP training hung (a collective call on one rank only?):\n" + out[-3000:])
-    assert p.returncode == 0, out[-3000:]
+        os.killpg(p.pid, signal.SIGKILL); out_text, _ = p.communicate()
+        raise AssertionError(f"DDP training of {model} hung (a collective call on one rank only?):\n" + out_text[-3000:])
+    assert p.returncode == 0, out_text[-3000:]
+
+def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
+    # each process reconstructs its 40 validation images; the FID metric adds both processes' features
+    train_ddp("ae", fake_data, tmp_path, "--fid-every", 1, "--fid-samples", 80, "--extractor", "random-cnn")
     run = tmp_path/"ae"/"version_0"
     assert not (tmp_path/"ae"/"version_1").exists(), "both processes must write into one run folder"
     m = json.loads((run/"metrics.json").read_text())
@@ -23,16 +26,8 @@ def test_ddp_two_processes_on_cpu(fake_data, tmp_path):
 
 def test_gan_ddp_two_processes_on_cpu(fake_data, tmp_path):
     "Manual optimisation under DDP: the D step leaves G's parameters without gradients, which plain DDP rejects."
-    p = subprocess.Popen([GENLIB, "train", "gan", "--data-dir", str(fake_data), "--accelerator", "cpu", "--devices", "2",
-                          "--strategy", "ddp", "--epochs", "2", "--batch-size", "8", "--limit-batches", "5",
-                          "--out", str(tmp_path), "--no-progress", "--fid-every", "1", "--fid-samples", "80",
-                          "--extractor", "random-cnn", "--g-channels", "32,16,16,8", "--d-channels", "8,16,16,32", "--ema", "0.9"],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env(), start_new_session=True)
-    try: out, _ = p.communicate(timeout=240)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL); out, _ = p.communicate()
-        raise AssertionError("DDP GAN training hung:\n" + out[-3000:])
-    assert p.returncode == 0, out[-3000:]
+    train_ddp("gan", fake_data, tmp_path, "--fid-every", 1, "--fid-samples", 80, "--extractor", "random-cnn",
+              "--g-channels", "32,16,16,8", "--d-channels", "8,16,16,32", "--ema", 0.9)
     m = json.loads((tmp_path/"gan"/"version_0"/"metrics.json").read_text())
     # two optimiser steps per batch, 5 batches per epoch on each process
     assert m["world_size"] == 2 and m["global_step"] == 20 and m["val"]["fid"] > 0 and "d_loss" in m["test"]
