@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_trainer.ipynb #5bc8828e
 from __future__ import annotations
-import os, time, math, json, inspect, importlib, pickle, zipfile, platform, pathlib
+import os, time, math, json, inspect, bisect, importlib, pickle, zipfile, platform, pathlib
 from pathlib import Path
 import torch
 from torch import nn
@@ -21,8 +21,8 @@ from .fid import FIDTracker, get_extractor, reference_stats
 # %% auto #0
 __all__ = ['MODELS', 'MODEL_MODULES', 'PRECISIONS', 'NonFiniteLossError', 'GenerativeModule', 'register_model', 'model_names',
            'get_model', 'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid',
-           'ImageGrids', 'MetricsJson', 'device_description', 'train', 'read_scalars', 'time_to', 'plot_runs',
-           'finished_run', 'train_once', 'runs_table', 'grids_over_epochs']
+           'ImageGrids', 'MetricsJson', 'device_description', 'train', 'read_scalars', 'time_to', 'values_over_time',
+           'plot_runs', 'finished_run', 'train_once', 'runs_table', 'grids_over_epochs']
 
 # %% ../nbs/04_trainer.ipynb #951f7e9b
 class NonFiniteLossError(GenlibError):
@@ -362,18 +362,36 @@ def read_scalars(run_dir:str|Path) -> dict[str, tuple[list[int], list[float]]]:
         out[t] = (list(ev), list(ev.values()))
     return out
 
+def _scalar_events(run_dir:str|Path, tag:str):
+    "(wall time of the run's first logged scalar, the events of `tag`), or None when the run never logged `tag`."
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    ea = EventAccumulator(str(run_dir), size_guidance={"scalars": 0}); ea.Reload()
+    tags = ea.Tags()["scalars"]
+    if tag not in tags: return None
+    return min(ea.Scalars(t)[0].wall_time for t in tags), ea.Scalars(tag)
+
 def time_to(run_dir:str|Path, # a run folder
             below:float, # the threshold
             tag:str="val/fid", # the scalar
            ) -> dict|None: # {"value", "step", "seconds"}, or None if it never went below
     "When a scalar first went below a threshold, in seconds since the run's first logged scalar (e.g. the time to FID < 30)."
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    ea = EventAccumulator(str(run_dir), size_guidance={"scalars": 0}); ea.Reload()
-    if tag not in ea.Tags()["scalars"]: return None
-    t0 = min(ea.Scalars(t)[0].wall_time for t in ea.Tags()["scalars"])
-    for e in ea.Scalars(tag):
+    if (got := _scalar_events(run_dir, tag)) is None: return None
+    t0, events = got
+    for e in events:
         if e.value < below: return {"value": e.value, "step": e.step, "seconds": round(e.wall_time - t0, 1)}
     return None
+
+def values_over_time(run_dir:str|Path, # a run folder
+                     tag:str="val/loss", # the scalar
+                     every:float=3600, # seconds between readings
+                    ) -> list[tuple[float, float]]: # [(seconds since the first logged scalar, latest value then), ...]
+    "The latest value of a scalar after every `every` seconds of a run and at its end (e.g. val bits/dim after each hour)."
+    check_arg(every > 0, f"every must be > 0 seconds, got {every}")
+    if (got := _scalar_events(run_dir, tag)) is None: return []
+    t0, events = got
+    times, vals = [e.wall_time - t0 for e in events], [e.value for e in events]
+    at = [(k*every, vals[i - 1]) for k in range(1, int(times[-1]//every) + 1) if (i := bisect.bisect_right(times, k*every))]
+    return at + [(times[-1], vals[-1])]
 
 def plot_runs(runs:dict|list, # {label: run folder} or a list of run folders
               tags:list[str]=("train/loss_epoch", "val/loss"), # scalars to plot, one panel each
