@@ -1,5 +1,6 @@
 "Multi-process training through Lightning's DDP strategy on CPU (gloo): it must finish, not hang, also with FID tracking."
 import os, signal, subprocess, json
+import pytest
 from conftest import GENLIB, clean_env
 
 def train_ddp(model, data, out, *args, timeout=240):
@@ -31,3 +32,14 @@ def test_gan_ddp_two_processes_on_cpu(fake_data, tmp_path):
     m = json.loads((tmp_path/"gan"/"version_0"/"metrics.json").read_text())
     # two optimiser steps per batch, 5 batches per epoch on each process
     assert m["world_size"] == 2 and m["global_step"] == 20 and m["val"]["fid"] > 0 and "d_loss" in m["test"]
+
+@pytest.mark.parametrize("model, args", [
+    ("vae", ["--channels", "8,16,32", "--latent-dim", 8]),  # the latent density is fitted to codes gathered from both processes
+    ("realnvp", ["--blocks", 1, "--features", 8]),          # batch norm in the s,t networks, weight-normalised convolutions
+])
+def test_vae_and_flow_ddp_two_processes_on_cpu(model, args, fake_data, tmp_path):
+    train_ddp(model, fake_data, tmp_path, *args)
+    run = tmp_path/model/"version_0"
+    m = json.loads((run/"metrics.json").read_text())
+    assert m["world_size"] == 2 and m["global_step"] == 10 and m["val"]["loss"] > 0 and m["test"]["loss"] > 0
+    assert (run/"checkpoints/best.ckpt").exists() and (run/"images/samples_epoch001.png").exists()
