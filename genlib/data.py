@@ -129,7 +129,8 @@ def read_image_folder(root:Path, # directory with train/<class>/ and test/<class
                               f"unexpected {sorted(found-set(CIFAR10_CLASSES))}; expected {', '.join(CIFAR10_CLASSES)}")
         files = [(p, i) for i, c in enumerate(CIFAR10_CLASSES) for p in sorted((d/c).iterdir()) if not p.name.startswith(".")]
         if not files: raise GenlibError(f"no images under {d}/<class>/")
-        x = np.stack([_read_image(p) for p, _ in tqdm(files, desc=f"decoding {split}", disable=not progress, leave=False)])
+        with tqdm(files, desc=f"decoding {split}", disable=not progress, leave=False) as bar:  # a bad file: bar cleared before the error
+            x = np.stack([_read_image(p) for p, _ in bar])
         out[split] = (x, np.array([i for _, i in files], dtype=np.int64))
     return out
 

@@ -1,5 +1,7 @@
 "The `genlib` command end to end, as a user runs it (a subprocess per command)."
-import json, pytest
+import json, os, re, pytest
+from PIL import Image
+from genlib.data import write_fake_cifar10
 from pathlib import Path
 from conftest import genlib
 
@@ -91,3 +93,29 @@ def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
     assert ev["measured_with"]["bpd"]["kind"].startswith("exact likelihood")
     r = genlib("sample", ck.parent.parent.parent.parent/"missing.ckpt", check=False)
     assert r.returncode == 2
+
+def _bad_data(kind, tmp):
+    "A small CIFAR-10 copy with one defect."
+    if kind == "corrupt batch":
+        root = write_fake_cifar10(tmp/"py", "python", n_train=2, n_test=1)
+        f = next(Path(root).rglob("data_batch_1")); f.write_bytes(f.read_bytes()[:500]); return root
+    root = write_fake_cifar10(tmp/"fold", "folder", n_train=2, n_test=1)
+    if kind == "not an image": (Path(root)/"train/cat/zz.jpg").write_text("not an image")
+    if kind == "wrong size": Image.new("RGB", (64, 64)).save(Path(root)/"train/cat/zz.png")
+    return root
+
+@pytest.mark.parametrize("kind,msg", [("corrupt batch", "corrupt or truncated CIFAR-10 batch file"),
+                                      ("not an image", "is not a readable image"),
+                                      ("wrong size", "is a 64x64 RGB image; CIFAR-10 images must be 32x32 RGB")])
+def test_bad_data_gets_one_error_line(kind, msg, tmp_path):
+    r = genlib("train", "ae", "--data-dir", _bad_data(kind, tmp_path), "--epochs", 1, "--out", tmp_path/"runs", check=False)
+    lines = [l for l in re.split(r"[\r\n]", r.stderr) if l.strip()]  # a progress bar may come first, on its own line
+    assert r.returncode == 2 and lines[-1].startswith("genlib: error: ") and msg in lines[-1], r.stderr
+
+def test_more_devices_than_cores_and_unwritable_out(fake_data, tmp_path):
+    n = (os.cpu_count() or 1) + 1
+    r = genlib("train", "ae", "--data-dir", fake_data, "--accelerator", "cpu", "--devices", n, "--out", tmp_path, check=False)
+    assert r.returncode == 2 and f"--devices {n} asks for more CPU processes than this machine has cores" in r.stderr, r.stderr
+    (tmp_path/"file").write_text("a file, not a directory")
+    r = genlib("train", "ae", "--data-dir", fake_data, "--out", tmp_path/"file"/"runs", check=False)
+    assert r.returncode == 2 and "is not writable" in r.stderr and "choose another directory" in r.stderr, r.stderr
