@@ -352,11 +352,14 @@ def train(model:str="ae", # model name, see `MODELS`
     return run_dir
 
 # %% ../nbs/04_trainer.ipynb #f0520a4f
+def _scalars(run_dir:str|Path):
+    "The run's TensorBoard event files, loaded (every scalar kept)."
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    ea = EventAccumulator(str(run_dir), size_guidance={"scalars": 0}); ea.Reload(); return ea
+
 def read_scalars(run_dir:str|Path) -> dict[str, tuple[list[int], list[float]]]:
     "All scalars of a run as {tag: (steps, values)}, read from its TensorBoard event files."
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    ea = EventAccumulator(str(run_dir), size_guidance={"scalars": 0}); ea.Reload()
-    out = {}
+    ea, out = _scalars(run_dir), {}
     for t in ea.Tags()["scalars"]:
         ev = {e.step: e.value for e in ea.Scalars(t)}  # a resumed run may repeat steps: keep the latest
         out[t] = (list(ev), list(ev.values()))
@@ -364,9 +367,7 @@ def read_scalars(run_dir:str|Path) -> dict[str, tuple[list[int], list[float]]]:
 
 def _scalar_events(run_dir:str|Path, tag:str):
     "(wall time of the run's first logged scalar, the events of `tag`), or None when the run never logged `tag`."
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    ea = EventAccumulator(str(run_dir), size_guidance={"scalars": 0}); ea.Reload()
-    tags = ea.Tags()["scalars"]
+    ea = _scalars(run_dir); tags = ea.Tags()["scalars"]
     if tag not in tags: return None
     return min(ea.Scalars(t)[0].wall_time for t in tags), ea.Scalars(tag)
 
