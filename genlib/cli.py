@@ -28,7 +28,13 @@ def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ck
     ck = read_checkpoint(ckpt, map_location)
     name = ck.get("genlib_model")
     if name is None or "state_dict" not in ck: raise GenlibError(f"{ckpt} is not a genlib checkpoint (it names no genlib model)")
-    m = get_model(name)(**ck.get("hyper_parameters", {}))
+    if name not in (names := model_names()):  # e.g. a model registered by the user's own module, not imported here
+        raise GenlibError(f"{ckpt} holds a {name!r} model, which is not registered here (models: {', '.join(names)}); "
+                          f"import the module that registers it before loading")
+    try: m = MODELS[name](**ck.get("hyper_parameters", {}))
+    except (TypeError, GenlibError) as e:  # hyperparameters of another model type under this name
+        raise GenlibError(f"{ckpt} says it holds a {name!r} model, but its hyperparameters do not fit one "
+                          f"({str(e).splitlines()[0][:150]}); the file was edited or written by another genlib version") from None
     try: m.load_state_dict(ck["state_dict"])
     except RuntimeError as e:  # e.g. written by an older genlib whose model had other parts
         raise GenlibError(f"{ckpt} does not fit genlib's current {name!r} model ({str(e).splitlines()[0][:150]}...); "

@@ -72,8 +72,8 @@ def _write_batch(path, x, y):
 def detect_layout(root:Path) -> str|None:
     "'python', 'folder', or None when `root` is missing or empty; raises `GenlibError` for anything else."
     root = Path(root)
+    if root.exists() and not root.is_dir(): raise GenlibError(f"CIFAR-10 path {root} is a file, not a directory")
     if not root.exists() or not any(p for p in root.iterdir() if not p.name.startswith(".")): return None
-    if not root.is_dir(): raise GenlibError(f"CIFAR-10 path {root} is a file, not a directory")
     if (root/_PY_DIR).is_dir() or (root/_PY_TRAIN[0]).exists(): return "python"
     if (root/"train").is_dir() and (root/"test").is_dir(): return "folder"
     found = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))[:8]

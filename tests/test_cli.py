@@ -1,9 +1,10 @@
 "The `genlib` command end to end, as a user runs it (a subprocess per command)."
-import json, os, re, pytest
+import json, os, re, shutil, pytest, torch
 from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
 from conftest import genlib
+from genlib.trainer import read_checkpoint
 
 RUN_FILES = ["hparams.yaml", "metrics.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt",
              "images/reconstructions_epoch000.png"]
@@ -96,17 +97,21 @@ def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
 
 def _bad_data(kind, tmp):
     "A small CIFAR-10 copy with one defect."
+    if kind == "a file": (tmp/"cifar.tar.gz").write_bytes(b"not a directory"); return tmp/"cifar.tar.gz"
     if kind == "corrupt batch":
         root = write_fake_cifar10(tmp/"py", "python", n_train=2, n_test=1)
         f = next(Path(root).rglob("data_batch_1")); f.write_bytes(f.read_bytes()[:500]); return root
     root = write_fake_cifar10(tmp/"fold", "folder", n_train=2, n_test=1)
     if kind == "not an image": (Path(root)/"train/cat/zz.jpg").write_text("not an image")
     if kind == "wrong size": Image.new("RGB", (64, 64)).save(Path(root)/"train/cat/zz.png")
+    if kind == "wrong layout": shutil.rmtree(Path(root)/"test")  # train/<class>/ alone
     return root
 
 @pytest.mark.parametrize("kind,msg", [("corrupt batch", "corrupt or truncated CIFAR-10 batch file"),
                                       ("not an image", "is not a readable image"),
-                                      ("wrong size", "is a 64x64 RGB image; CIFAR-10 images must be 32x32 RGB")])
+                                      ("wrong size", "is a 64x64 RGB image; CIFAR-10 images must be 32x32 RGB"),
+                                      ("wrong layout", "does not look like CIFAR-10 (found ['train'])"),
+                                      ("a file", "cifar.tar.gz is a file, not a directory")])
 def test_bad_data_gets_one_error_line(kind, msg, tmp_path):
     r = genlib("train", "ae", "--data-dir", _bad_data(kind, tmp_path), "--epochs", 1, "--out", tmp_path/"runs", check=False)
     lines = [l for l in re.split(r"[\r\n]", r.stderr) if l.strip()]  # a progress bar may come first, on its own line
@@ -119,3 +124,30 @@ def test_more_devices_than_cores_and_unwritable_out(fake_data, tmp_path):
     (tmp_path/"file").write_text("a file, not a directory")
     r = genlib("train", "ae", "--data-dir", fake_data, "--out", tmp_path/"file"/"runs", check=False)
     assert r.returncode == 2 and "is not writable" in r.stderr and "choose another directory" in r.stderr, r.stderr
+
+OFFLINE = {k: "http://127.0.0.1:9" for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")} | {"no_proxy": "", "NO_PROXY": ""}
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_missing_or_empty_data_dir_offline(kind, tmp_path):
+    "No CIFAR-10 where --data-dir points: genlib tries the download (a dead proxy makes this machine offline) and says what to do."
+    d = tmp_path/"cifar10"
+    if kind == "empty": d.mkdir()
+    r = genlib("train", "ae", "--data-dir", d, "--epochs", 1, "--out", tmp_path/"runs", check=False, env=OFFLINE)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"genlib: error: CIFAR-10 is not under {d} and downloading it"), r.stderr
+    assert "or point GENLIB_DATA or --data-dir at it" in lines[0]
+
+def test_sample_from_another_model_type(fake_data, tmp_path):
+    "A checkpoint that is not what it says (another model's hyperparameters), of an unknown model, or not genlib's: one line each."
+    genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 2, "--batch-size", 8,
+           "--out", tmp_path, "--no-progress", "--no-test")
+    ck = read_checkpoint(tmp_path/"ae/version_0/checkpoints/last.ckpt")
+    files = {"realnvp.ckpt": {**ck, "genlib_model": "realnvp"}, "mine.ckpt": {**ck, "genlib_model": "mine"}, "weights.pt": ck["state_dict"]}
+    for name, obj in files.items(): torch.save(obj, tmp_path/name)
+    for name, msg in (("realnvp.ckpt", "says it holds a 'realnvp' model, but its hyperparameters do not fit one"),
+                      ("mine.ckpt", "holds a 'mine' model, which is not registered here (models: ae, gan, realnvp, vae)"),
+                      ("weights.pt", "is not a genlib checkpoint")):
+        r = genlib("sample", tmp_path/name, "--out", tmp_path/"s.png", check=False)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], r.stderr
+    assert not (tmp_path/"s.png").exists()
