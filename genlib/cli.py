@@ -10,7 +10,7 @@ import click
 import torch
 from fastcore.docments import docments
 from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, save_image_grid, atomic_write_json, default_device
+from .core import GenlibError, check_arg, error_summary, save_image_grid, atomic_write_json, default_device
 from .data import CIFAR10DataModule
 from .trainer import train, get_model, model_names, read_checkpoint, GenerativeModule, MODELS
 from .metrics import MSE, BCE, SSIM
@@ -34,10 +34,10 @@ def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ck
     try: m = MODELS[name](**ck.get("hyper_parameters", {}))
     except (TypeError, GenlibError) as e:  # hyperparameters of another model type under this name
         raise GenlibError(f"{ckpt} says it holds a {name!r} model, but its hyperparameters do not fit one "
-                          f"({str(e).splitlines()[0][:150]}); the file was edited or written by another genlib version") from None
+                          f"({error_summary(e)}); the file was edited or written by another genlib version") from None
     try: m.load_state_dict(ck["state_dict"])
     except RuntimeError as e:  # e.g. written by an older genlib whose model had other parts
-        raise GenlibError(f"{ckpt} does not fit genlib's current {name!r} model ({str(e).splitlines()[0][:150]}...); "
+        raise GenlibError(f"{ckpt} does not fit genlib's current {name!r} model ({error_summary(e)}...); "
                           f"it was probably written by another genlib version: retrain, or use that version") from None
     return m.eval()
 

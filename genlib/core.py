@@ -11,8 +11,9 @@ import torchvision.utils as vutils
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['GenlibError', 'check_arg', 'to_float', 'to_uint8', 'atomic_write', 'atomic_torch_save', 'atomic_write_json',
-           'writable_dir_error', 'default_device', 'image_grid', 'save_image_grid', 'show_images']
+__all__ = ['GenlibError', 'check_arg', 'error_summary', 'to_float', 'to_uint8', 'atomic_write', 'atomic_torch_save',
+           'atomic_write_json', 'remove_stale_temps', 'writable_dir_error', 'default_device', 'image_grid',
+           'save_image_grid', 'show_images']
 
 # %% ../nbs/00_core.ipynb #d7fafd3b
 class GenlibError(Exception):
@@ -24,6 +25,14 @@ def check_arg(ok:bool, # condition that must hold
              ):
     "Raise `GenlibError(msg)` unless `ok`."
     if not ok: raise GenlibError(msg)
+
+# %% ../nbs/00_core.ipynb #c0e7a1d3
+def error_summary(e:BaseException, # the exception to quote
+                  width:int=150, # at most this many characters of its message
+                 ) -> str: # e.g. "EOFError" or "RuntimeError: Error(s) in loading state_dict ..."
+    "The type and the first line of an exception's message, for quoting inside a one-line `GenlibError`."
+    first = next(iter(str(e).splitlines()), "")
+    return f"{type(e).__name__}: {first[:width]}" if first else type(e).__name__
 
 # %% ../nbs/00_core.ipynb #cccbe060
 def to_float(x:torch.Tensor, # uint8 images in [0, 255], any shape
@@ -66,6 +75,14 @@ def atomic_torch_save(obj, path:str|Path) -> Path:
 def atomic_write_json(obj, path:str|Path) -> Path:
     "Write `obj` as indented JSON, atomically."
     return atomic_write(path, lambda f: f.write((json.dumps(obj, indent=2, default=str) + "\n").encode()))
+
+# %% ../nbs/00_core.ipynb #c0e7a1d6
+def remove_stale_temps(directory:str|Path, # a folder `atomic_write` writes into
+                      ) -> list[Path]: # the files removed
+    "Delete the temporary files that killed `atomic_write`s left in `directory`. Call it only while nothing writes there."
+    stale = [p for p in Path(directory).glob(".*.tmp") if p.is_file()]
+    for p in stale: p.unlink(missing_ok=True)
+    return stale
 
 # %% ../nbs/00_core.ipynb #9930782c
 def writable_dir_error(d:str|Path) -> OSError|None:

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 import torchvision.models.inception as tvi
 import lightning as L
 from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, to_float
+from .core import GenlibError, check_arg, error_summary, to_float
 from .data import CIFAR10DataModule, cache_dir, data_dir as find_data_dir
 from .metrics import FeatureStats, FID, InceptionScore, frechet_distance, inception_score
 
@@ -80,7 +80,7 @@ class FIDInceptionV3(nn.Module):
             try: sd = torch.load(path, map_location="cpu", weights_only=True); self.net.load_state_dict(sd)
             except Exception as e:
                 raise GenlibError(f"{path} is not the FID Inception weights file {INCEPTION_FILE} "
-                                  f"({type(e).__name__}: {str(e).splitlines()[0][:150]}); fetch it again with `genlib weights`") from None
+                                  f"({error_summary(e)}); fetch it again with `genlib weights`") from None
             self.meta.update(weights=str(path), weights_sha256=file_sha256(path))
         self.eval().requires_grad_(False)
 

@@ -13,7 +13,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 import matplotlib.pyplot as plt
-from .core import GenlibError, check_arg, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, writable_dir_error
+from .core import GenlibError, check_arg, error_summary, remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, writable_dir_error
 from .data import CIFAR10DataModule
 from .metrics import ssim
 from .fid import FIDTracker, get_extractor, reference_stats
@@ -139,7 +139,7 @@ def read_checkpoint(path:str|Path, map_location="cpu") -> dict:
         with torch.serialization.safe_globals([pathlib.PosixPath, pathlib.WindowsPath]):  # paths in hparams are harmless
             return torch.load(path, map_location=map_location, weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as e:
-        raise GenlibError(f"checkpoint {path} is truncated or corrupt ({type(e).__name__}: {str(e).splitlines()[0][:120]}); "
+        raise GenlibError(f"checkpoint {path} is truncated or corrupt ({error_summary(e, 120)}); "
                           f"use another checkpoint (e.g. last.ckpt or best.ckpt)") from None
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -152,6 +152,8 @@ class LastCheckpoint(L.Callback):
     "Write `last.ckpt` every `every_n_steps` training steps, after every epoch and at the end of training."
     def __init__(self, dirpath:str|Path, every_n_steps:int=500):
         self.path, self.every_n_steps, self.saved_step = Path(dirpath)/"last.ckpt", every_n_steps, None
+    def on_fit_start(self, trainer, pl_module):
+        if trainer.is_global_zero: remove_stale_temps(self.path.parent)  # half-written files of a killed run
     def _save(self, trainer):
         trainer.save_checkpoint(self.path, weights_only=False); self.saved_step = trainer.global_step
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
