@@ -15,10 +15,11 @@ from .data import CIFAR10DataModule
 from .trainer import train, get_model, model_names, read_checkpoint, GenerativeModule, MODELS
 from .metrics import MSE, BCE, SSIM
 from .fid import get_extractor, reference_stats, model_scores, fetch_inception_weights, file_sha256, INCEPTION_URL
+from .bench import run_benchmarks
 
 # %% auto #0
 __all__ = ['EVAL_METRICS', 'load_module', 'sample', 'evaluate', 'weights', 'options_from', 'model_options', 'parse_model_args',
-           'cli', 'train_cmd', 'models_cmd', 'sample_cmd', 'evaluate_cmd', 'weights_cmd', 'main']
+           'cli', 'train_cmd', 'models_cmd', 'sample_cmd', 'evaluate_cmd', 'weights_cmd', 'bench_cmd', 'main']
 
 # %% ../nbs/20_cli.ipynb #5c39fee8
 def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ckpt)
@@ -213,7 +214,7 @@ def cli():
 
 @cli.command("train", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("model")
-@options_from(train, skip=("model",))
+@options_from(train, skip=("model", "callbacks"))
 @click.pass_context
 def train_cmd(ctx, model, **kwargs):
     "Train MODEL (ae, vae, gan) on CIFAR-10; the run lands in OUT/MODEL/version_K/. The model's own hyperparameters are flags too (`genlib models MODEL` lists them)."
@@ -249,6 +250,12 @@ def evaluate_cmd(ckpt, **kwargs):
 def weights_cmd(**kwargs):
     "Download the FID InceptionV3 weights (pt_inception-2015-12-05-6726825d.pth) and check their sha256."
     weights(**kwargs)
+
+@cli.command("bench")
+@options_from(run_benchmarks)
+def bench_cmd(**kwargs):
+    "Trainer overhead vs a plain PyTorch loop, data pipeline vs torchvision, memory per training step (and GPU options on a GPU); ratios printed, JSON saved."
+    run_benchmarks(**kwargs)
 
 def main(args:list[str]|None=None, # command-line arguments; None: sys.argv[1:]
         ) -> int: # exit code

@@ -155,6 +155,9 @@ class GANModule(GenerativeModule):
         adam = lambda m, lr: torch.optim.Adam(m.parameters(), lr=lr, betas=tuple(hp.betas))
         return adam(self.net.generator, hp.lr), adam(self.net.discriminator, hp.lr_d or hp.lr)
 
+    def compile_networks(self):  # the training step calls G and D directly, not compute_losses
+        self.net.generator.compile(); self.net.discriminator.compile()
+
     def _noise(self, n, generator=None): return torch.randn(n, self.hparams.latent_dim, device=self.device, generator=generator)
 
     def compute_losses(self, x):

@@ -104,6 +104,10 @@ class GenerativeModule(L.LightningModule):
 
     def configure_optimizers(self): return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
 
+    def compile_networks(self):
+        "`torch.compile` what a training step runs (`train(compile=True)`); here the whole loss computation. The weights and checkpoints do not change."
+        self.compute_losses = torch.compile(self.compute_losses)
+
     def on_save_checkpoint(self, checkpoint): checkpoint["genlib_model"] = self.model_name
 
 # %% ../nbs/04_trainer.ipynb #1fc7b72e
@@ -258,6 +262,7 @@ def train(model:str="ae", # model name, see `MODELS`
           deterministic:bool=False, # deterministic algorithms (bitwise reproducible on CPU)
           precision:str="32-true", # "32-true", "bf16-mixed" (GPU autocast), "16-mixed"
           channels_last:bool=False, # channels_last memory format (faster convolutions on GPU)
+          compile:bool=False, # torch.compile the model's networks (faster GPU steps after a compile of a minute or so)
           ckpt_every:int=500, # also write last.ckpt every this many training steps
           fid_every:int|None=None, # every this many epochs compute a cheap FID (val/fid) and pick best.ckpt by it; 0: off; None: the model's default (gan: 5, others: off)
           fid_samples:int=5000, # images per cheap FID (samples, or reconstructions for models that cannot sample)
@@ -265,6 +270,7 @@ def train(model:str="ae", # model name, see `MODELS`
           inception_weights:str|None=None, # FID Inception weights file (see genlib.fid.inception_weights)
           test:bool=True, # finally evaluate best.ckpt on the test split (into metrics.json)
           progress:bool=True, # show Lightning's progress bar
+          callbacks:list|None=None, # more Lightning callbacks (from Python)
           **model_kwargs, # more hyperparameters for the model's constructor
          ) -> Path: # the run folder
     "Train a registered genlib model on CIFAR-10 and return its run folder."
@@ -321,6 +327,7 @@ def train(model:str="ae", # model name, see `MODELS`
     if "LOCAL_RANK" not in os.environ:  # data errors (or the download) before Lightning starts, not in every DDP child
         dm.prepare_data()
     if channels_last: module = module.to(memory_format=torch.channels_last)
+    if compile: module.compile_networks()
     extra = []
     if fid_every:
         fx = get_extractor(extractor, inception_weights)  # missing Inception weights fail here, before any training
@@ -335,7 +342,7 @@ def train(model:str="ae", # model name, see `MODELS`
     trainer = L.Trainer(
         max_epochs=epochs, accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
-        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), MetricsJson(best)],
+        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), MetricsJson(best), *(callbacks or [])],
         plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
         limit_test_batches=limit_batches,
         log_every_n_steps=min(50, limit_batches or 50), enable_progress_bar=progress, enable_model_summary=progress)
