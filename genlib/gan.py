@@ -195,6 +195,7 @@ class GANModule(GenerativeModule):
         self._epoch_d.append(losses["d_loss"]); self._epoch_g.append(losses["g_loss"])
 
     def on_train_epoch_end(self):
+        super().on_train_epoch_end()
         if self._epoch_d and (msg := gan_health(torch.stack(self._epoch_d), torch.stack(self._epoch_g))):
             rank_zero_warn(f"epoch {self.current_epoch}: {msg}")
         self._epoch_d, self._epoch_g = [], []

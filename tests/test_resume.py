@@ -3,7 +3,7 @@ import os, time, signal, random, subprocess, multiprocessing as mp, torch
 from pathlib import Path
 from conftest import genlib, GENLIB, clean_env
 from genlib.core import GenlibError
-from genlib.trainer import read_checkpoint, AtomicCheckpointIO
+from genlib.trainer import read_checkpoint, read_scalars, AtomicCheckpointIO
 
 ARGS = ["--epochs", 3, "--batch-size", 8, "--ckpt-every", 5, "--seed", 1, "--deterministic", "--no-progress", "--no-test"]
 
@@ -33,6 +33,10 @@ def test_sigkill_then_resume_matches_uninterrupted(fake_data, tmp_path):
     assert a["global_step"] == b["global_step"] == 3*steps_per_epoch
     for k in b["state_dict"]:
         torch.testing.assert_close(a["state_dict"][k], b["state_dict"][k], rtol=0, atol=1e-6, msg=f"weights differ: {k}")
+    # the epoch means of the training loss continue across the kill: the epoch that was cut matches too
+    (sa, va), (sb, vb) = (read_scalars(d/"ae/version_0")["train/loss_epoch"] for d in (killed, straight))
+    assert sa == sb and len(sa) == 3, (sa, sb)
+    torch.testing.assert_close(torch.tensor(va), torch.tensor(vb), rtol=1e-5, atol=0)
 
 def _write_forever(path, payload, atomic, state):
     "Write checkpoints {'step': i, 'w': payload, 'check': i} in a loop; `state` = [checkpoints finished, 1 while writing]."
