@@ -120,13 +120,13 @@ def plain_loop(model:str, # registered model name
 
 # %% ../nbs/17_bench.ipynb #c6dc8f41
 def _timed_steps(step_seconds:float, seconds:float, warmup:int, per_epoch:int) -> int:
-    return int(min(max(5, seconds/max(step_seconds, 1e-6)), per_epoch - warmup))
+    return int(min(max(10, seconds/max(step_seconds, 1e-6)), per_epoch - warmup))
 
 def trainer_overhead(models=("ae", "gan"), # models to compare
                      data:str|None=None, # CIFAR-10 directory
                      batch_size:int=128, # per step
-                     seconds:float=8.0, # length of each timed segment
-                     repeats:int=2, # interleaved repeats (the fastest counts)
+                     seconds:float=5.0, # length of each timed segment
+                     repeats:int=3, # interleaved repeats (the fastest counts)
                      warmup:int=3, # untimed steps before each segment
                      progress=print, # called with a line per measurement
                     ) -> dict: # {model: {"steps", "genlib_s", "plain_s", "ratio", ...}}
@@ -134,7 +134,7 @@ def trainer_overhead(models=("ae", "gan"), # models to compare
     device, res = default_device(), {}
     dm = _data_module(data, batch_size, 0, device)
     per_epoch = len(dm.loader("train"))
-    check_arg(per_epoch > warmup + 5, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 5 steps")
+    check_arg(per_epoch >= warmup + 10, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 10 steps")
     for model in models:
         calib, _ = plain_loop(model, dm, steps=2, warmup=1, device=device)
         steps = _timed_steps(calib, seconds, warmup, per_epoch)
@@ -142,8 +142,9 @@ def trainer_overhead(models=("ae", "gan"), # models to compare
         for _ in range(repeats):
             g.append(pipeline_step_time(model, data, steps, warmup, batch_size))
             p.append(plain_loop(model, dm, steps, warmup, device=device)[0])
+        g, p = [float(v) for v in g], [float(v) for v in p]
         res[model] = {"steps": steps, "batch_size": batch_size, "genlib_s": min(g), "plain_s": min(p), "ratio": min(g)/min(p),
-                      "genlib_all_s": g, "plain_all_s": p}
+                      "overhead_ms": 1e3*(min(g) - min(p)), "genlib_all_s": g, "plain_all_s": p}
         progress(f"trainer overhead  {model:8s} {steps:4d} steps  genlib {1e3*min(g):8.2f} ms  plain {1e3*min(p):8.2f} ms  "
                  f"ratio {min(g)/min(p):.3f}")
     return res
@@ -275,8 +276,8 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
                    models:str="ae,gan", # models for the trainer overhead (and GPU options)
                    memory_models:str="ae,vae,gan,realnvp", # models for the memory of a step
                    batch_size:int=128, # training batch size everywhere
-                   seconds:float=8.0, # length of each timed training segment
-                   repeats:int=2, # interleaved repeats; the fastest counts
+                   seconds:float=5.0, # length of each timed training segment
+                   repeats:int=3, # interleaved repeats; the fastest counts
                    data_batches:int=200, # batches timed for the data pipeline
                    workers:int=2, # torchvision DataLoader workers
                    gpu_options_on_cpu:bool=False, # also time the GPU options on a CPU (slow, and no faster there)

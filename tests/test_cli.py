@@ -151,3 +151,19 @@ def test_sample_from_another_model_type(fake_data, tmp_path):
         lines = r.stderr.strip().splitlines()
         assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], r.stderr
     assert not (tmp_path/"s.png").exists()
+
+def test_bench_writes_json(fake_data, tmp_path):
+    "`genlib bench` end to end on a tiny budget: every section is measured and saved."
+    r = genlib("bench", "--data-dir", fake_data, "--models", "ae", "--memory-models", "ae", "--batch-size", 16, "--seconds", 0.01,
+               "--repeats", 1, "--data-batches", 5, "--workers", 0, "--out", tmp_path/"bench.json")
+    b = json.loads((tmp_path/"bench.json").read_text())
+    assert b["trainer_overhead"]["ae"]["ratio"] > 0 and b["data_pipeline"]["ratio"] > 0 and b["memory"]["ae"]["step_peak_mb"] > 0
+    assert "trainer overhead  ae" in r.stdout and "data pipeline" in r.stdout and f"bench: {tmp_path/'bench.json'}" in r.stdout
+
+def test_compile_flag_trains(fake_data, tmp_path):
+    "`--compile` (torch.compile of the loss computation) trains on the CPU too, and its checkpoint loads into a plain model."
+    genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16, "--out", tmp_path,
+           "--no-progress", "--no-test", "--compile", "--channels", "8,16,32", "--latent-dim", 8)
+    ck = tmp_path/"ae/version_0/checkpoints/last.ckpt"
+    assert read_checkpoint(ck)["global_step"] == 3 and not any("_orig_mod" in k for k in read_checkpoint(ck)["state_dict"])
+    genlib("sample", ck, "--n", 4, "--out", tmp_path/"s.png")
