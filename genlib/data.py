@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .core import GenlibError, to_float, atomic_write, atomic_write_json, writable_dir_error
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'data_dir', 'write_fake_cifar10', 'detect_layout',
+__all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'data_dir', 'write_fake_cifar10', 'detect_layout', 'data_description',
            'read_python_batch', 'read_python_release', 'read_image_folder', 'download_cifar10', 'cache_dir',
            'load_cifar10', 'stratified_split', 'TensorLoader', 'CIFAR10DataModule']
 
@@ -79,6 +79,17 @@ def detect_layout(root:Path) -> str|None:
     found = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))[:8]
     raise GenlibError(f"{root} does not look like CIFAR-10 (found {found}); expected {_PY_DIR}/ with data_batch_1..5 "
                       f"and test_batch (the official python release), or train/<class>/ and test/<class>/ image folders")
+
+# %% ../nbs/01_data.ipynb #d7a1c0e2
+def data_description(path:str|Path|None=None, # data directory (see `data_dir`)
+                    ) -> dict: # {"dir", "layout", "format"}
+    "Which copy of CIFAR-10 a directory holds: the official python release, or an image folder and its file type."
+    root = data_dir(path); layout = detect_layout(root)
+    if layout == "folder":
+        first = next((p for p in sorted((root/"train"/CIFAR10_CLASSES[0]).glob("*")) if not p.name.startswith(".")), None)
+        fmt = f"image folder ({first.suffix.lstrip('.').lower() if first else 'empty'})"
+    else: fmt = {"python": "official python release (pickled batches)", None: "missing"}[layout]
+    return {"dir": str(root.resolve()), "layout": layout, "format": fmt}
 
 # %% ../nbs/01_data.ipynb #e7de5486
 def read_python_batch(path:Path) -> tuple[np.ndarray, np.ndarray]:

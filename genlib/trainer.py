@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_trainer.ipynb #5bc8828e
 from __future__ import annotations
-import os, time, math, json, inspect, bisect, importlib, pickle, zipfile, platform, pathlib
+import os, time, math, json, shlex, inspect, bisect, importlib, pickle, zipfile, platform, pathlib
 from pathlib import Path
 import torch
 from torch import nn
@@ -14,15 +14,15 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 import matplotlib.pyplot as plt
 from .core import GenlibError, check_arg, error_summary, remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, writable_dir_error
-from .data import CIFAR10DataModule
+from .data import CIFAR10DataModule, data_description
 from .metrics import ssim
 from .fid import FIDTracker, get_extractor, reference_stats
 
 # %% auto #0
 __all__ = ['MODELS', 'MODEL_MODULES', 'PRECISIONS', 'NonFiniteLossError', 'GenerativeModule', 'register_model', 'model_names',
            'get_model', 'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid',
-           'ImageGrids', 'MetricsJson', 'device_description', 'train', 'read_scalars', 'time_to', 'values_over_time',
-           'plot_runs', 'finished_run', 'train_once', 'runs_table', 'grids_over_epochs']
+           'ImageGrids', 'MetricsJson', 'device_description', 'train_command', 'train', 'read_scalars', 'time_to',
+           'values_over_time', 'plot_runs', 'finished_run', 'train_once', 'runs_table', 'grids_over_epochs']
 
 # %% ../nbs/04_trainer.ipynb #951f7e9b
 class NonFiniteLossError(GenlibError):
@@ -225,11 +225,15 @@ class ImageGrids(L.Callback):
 
 class MetricsJson(L.Callback):
     "Keep `metrics.json` in the run folder up to date with the latest validation numbers."
-    def __init__(self, best:ModelCheckpoint|None=None): self.best, self.t0, self.before = best, None, 0.0
+    def __init__(self, best:ModelCheckpoint|None=None, # the best-checkpoint callback
+                 info:dict|None=None, # more entries, e.g. the command and the data the run used
+                ): self.best, self.t0, self.before, self.info = best, None, 0.0, dict(info or {})
     def on_fit_start(self, trainer, pl_module):
         self.t0 = time.time()
         p = trainer_run_dir(trainer)/"metrics.json"
-        if p.exists(): self.before = json.loads(p.read_text()).get("wall_time_s", 0.0)  # a resumed run adds up
+        if p.exists():  # a resumed run adds up its time and keeps the command that started it
+            prior = json.loads(p.read_text()); self.before = prior.get("wall_time_s", 0.0)
+            self.info.update({k: prior[k] for k in self.info if k in prior})
     def on_train_epoch_end(self, trainer, pl_module):  # after validation, and after best.ckpt was updated
         if not trainer.is_global_zero: return
         best = self.best
@@ -241,7 +245,7 @@ class MetricsJson(L.Callback):
             "best_checkpoint": best.best_model_path if best is not None else None,
             "measured_with": {k: v for cb in trainer.callbacks for k, v in getattr(cb, "measured_with", {}).items()},
             "wall_time_s": round(self.before + time.time() - self.t0, 2),
-            "hardware": device_description(trainer.strategy.root_device), "world_size": trainer.world_size,
+            "hardware": device_description(trainer.strategy.root_device), "world_size": trainer.world_size, **self.info,
         }, trainer_run_dir(trainer)/"metrics.json")
 
     def on_test_end(self, trainer, pl_module):
@@ -264,6 +268,22 @@ _VERSION_VAR = "GENLIB_RUN_VERSION"
 def _versions(base:Path) -> list[int]:
     return sorted(int(p.name.split("_")[1]) for p in base.glob("version_*") if p.name.split("_")[1].isdigit()) if base.is_dir() else []
 
+
+def train_command(model:str, # model name
+                  args:dict, # arguments of `train` and the model's hyperparameters
+                 ) -> str: # e.g. "genlib train ae --epochs 20 --latent-dim 256"
+    "The `genlib train` command that makes the same run as `train(model, **args)`; arguments at their defaults are left out."
+    defaults = {k: p.default for sig in (inspect.signature(train), inspect.signature(get_model(model).__init__))
+                for k, p in sig.parameters.items() if p.default is not inspect.Parameter.empty}
+    parts = ["genlib", "train", model]
+    for k, v in args.items():
+        if v is None or k == "callbacks" or (k in defaults and _same(v, defaults[k])): continue
+        flag = k.replace("_", "-")
+        if isinstance(v, bool): parts.append(f"--{flag}" if v else f"--no-{flag}")
+        else: parts += [f"--{flag}", ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)]
+    return shlex.join(parts)
+
+def _same(a, b) -> bool: return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
 
 def _parse_devices(devices):
     if isinstance(devices, str) and devices.strip().lstrip("-").isdigit(): devices = int(devices)
@@ -301,6 +321,7 @@ def train(model:str="ae", # model name, see `MODELS`
           **model_kwargs, # more hyperparameters for the model's constructor
          ) -> Path: # the run folder
     "Train a registered genlib model on CIFAR-10 and return its run folder."
+    call = {k: v for k, v in locals().items() if k not in ("model", "model_kwargs", "callbacks")}  # the arguments, for the record
     cls = get_model(model)
     check_arg(epochs >= 1, f"--epochs must be >= 1, got {epochs}")
     check_arg(batch_size >= 1, f"--batch-size must be >= 1, got {batch_size}")
@@ -369,7 +390,8 @@ def train(model:str="ae", # model name, see `MODELS`
     trainer = L.Trainer(
         max_epochs=epochs, accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
-        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), MetricsJson(best), *(callbacks or [])],
+        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), *(callbacks or []),
+                   MetricsJson(best, {"command": train_command(model, {**call, **model_kwargs}), "data": data_description(data_dir)})],
         plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
         limit_test_batches=limit_batches,
         log_every_n_steps=min(50, limit_batches or 50), enable_progress_bar=progress, enable_model_summary=progress)

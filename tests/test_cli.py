@@ -1,5 +1,5 @@
 "The `genlib` command end to end, as a user runs it (a subprocess per command)."
-import json, os, re, shutil, pytest, torch
+import json, os, re, shlex, shutil, pytest, torch
 from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
@@ -167,3 +167,17 @@ def test_compile_flag_trains(fake_data, tmp_path):
     ck = tmp_path/"ae/version_0/checkpoints/last.ckpt"
     assert read_checkpoint(ck)["global_step"] == 3 and not any("_orig_mod" in k for k in read_checkpoint(ck)["state_dict"])
     genlib("sample", ck, "--n", 4, "--out", tmp_path/"s.png")
+
+def test_recorded_command_remakes_the_run(fake_data, tmp_path):
+    "metrics.json's `command`, run as it is, makes a run with the same hyperparameters as the Python call that wrote it."
+    from genlib.trainer import train
+    run = train("vae", data_dir=fake_data, epochs=1, limit_batches=2, batch_size=8, out=str(tmp_path), progress=False, test=False,
+                latent_dim=8, channels=(8, 16, 32), likelihood="bernoulli", beta=0.5)
+    m = json.loads((run/"metrics.json").read_text())
+    assert m["data"]["format"] == "official python release (pickled batches)" and m["data"]["dir"] == str(Path(fake_data).resolve())
+    cmd = shlex.split(m["command"])
+    assert cmd[:3] == ["genlib", "train", "vae"] and "--likelihood" in cmd and "--lr" not in cmd  # defaults left out
+    genlib(*cmd[1:])
+    again = tmp_path/"vae/version_1"
+    assert (again/"hparams.yaml").read_text() == (run/"hparams.yaml").read_text()
+    assert json.loads((again/"metrics.json").read_text())["command"] == m["command"]
