@@ -16,10 +16,12 @@ from .trainer import train, get_model, model_names, read_checkpoint, GenerativeM
 from .metrics import MSE, BCE, SSIM
 from .fid import get_extractor, reference_stats, model_scores, fetch_inception_weights, file_sha256, INCEPTION_URL
 from .bench import run_benchmarks
+from .report import report
 
 # %% auto #0
 __all__ = ['EVAL_METRICS', 'load_module', 'sample', 'evaluate', 'weights', 'options_from', 'model_options', 'parse_model_args',
-           'cli', 'train_cmd', 'models_cmd', 'sample_cmd', 'evaluate_cmd', 'weights_cmd', 'bench_cmd', 'main']
+           'cli', 'train_cmd', 'models_cmd', 'sample_cmd', 'evaluate_cmd', 'weights_cmd', 'bench_cmd', 'report_cmd',
+           'main']
 
 # %% ../nbs/20_cli.ipynb #5c39fee8
 def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ckpt)
@@ -256,6 +258,13 @@ def weights_cmd(**kwargs):
 def bench_cmd(**kwargs):
     "Trainer overhead vs a plain PyTorch loop, data pipeline vs torchvision, memory per training step (and GPU options on a GPU); ratios printed, JSON saved."
     run_benchmarks(**kwargs)
+
+@cli.command("report")
+@click.argument("runs_dir")
+@options_from(report, skip=("runs_dir",))
+def report_cmd(runs_dir, **kwargs):
+    "Write report.md (a table of every run under RUNS_DIR, with commands and published numbers) and curves.png."
+    click.echo(f"report: {report(runs_dir, **kwargs)}")
 
 def main(args:list[str]|None=None, # command-line arguments; None: sys.argv[1:]
         ) -> int: # exit code

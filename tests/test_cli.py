@@ -27,6 +27,9 @@ def test_train_evaluate_sample_on_fake_data(fake_data, tmp_path):
     assert ev["n_images"] == 50 and ev["metrics"]["mse"] > 0
     s = genlib("sample", run/"checkpoints/best.ckpt", "--n", 16, "--out", tmp_path/"s.png")  # through the AE's latent density
     assert f"samples: {tmp_path/'s.png'}" in s.stdout and (tmp_path/"s.png").stat().st_size > 0
+    r = genlib("report", tmp_path, "--out", tmp_path/"rep")  # the run in a results table
+    assert f"report: {tmp_path/'rep'/'report.md'}" in r.stdout
+    assert "| [1] ae/version_0 | ae | batch_size=8 | 1 (20 steps) |" in (tmp_path/"rep/report.md").read_text()
 
 def test_train_one_epoch_on_real_cifar10(real_data, tmp_path):
     genlib("train", "ae", "--data-dir", real_data, "--epochs", 1, "--limit-batches", 20, "--out", tmp_path, "--no-progress")
