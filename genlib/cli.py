@@ -20,8 +20,7 @@ from .report import report
 
 # %% auto #0
 __all__ = ['EVAL_METRICS', 'load_module', 'sample', 'evaluate', 'weights', 'options_from', 'model_options', 'parse_model_args',
-           'cli', 'train_cmd', 'models_cmd', 'sample_cmd', 'evaluate_cmd', 'weights_cmd', 'bench_cmd', 'report_cmd',
-           'main']
+           'cli', 'main']
 
 # %% ../nbs/20_cli.ipynb #5c39fee8
 def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ckpt)
@@ -218,13 +217,13 @@ def cli():
 @click.argument("model")
 @options_from(train, skip=("model", "callbacks"))
 @click.pass_context
-def train_cmd(ctx, model, **kwargs):
+def _train_cmd(ctx, model, **kwargs):
     "Train MODEL (ae, vae, gan) on CIFAR-10; the run lands in OUT/MODEL/version_K/. The model's own hyperparameters are flags too (`genlib models MODEL` lists them)."
     train(model, **kwargs, **parse_model_args(model, ctx.args))
 
 @cli.command("models")
 @click.argument("model", required=False)
-def models_cmd(model):
+def _models_cmd(model):
     "List the models, or the hyperparameters of MODEL (flags of `genlib train MODEL`)."
     if model: get_model(model)  # an unknown MODEL fails here
     for name in [model] if model else model_names():
@@ -236,33 +235,33 @@ def models_cmd(model):
 @cli.command("sample")
 @click.argument("ckpt")
 @options_from(sample, skip=("ckpt",))
-def sample_cmd(ckpt, **kwargs):
+def _sample_cmd(ckpt, **kwargs):
     "Save a grid of images sampled from the model in checkpoint CKPT."
     click.echo(f"samples: {sample(ckpt, **kwargs)}")
 
 @cli.command("evaluate")
 @click.argument("ckpt")
 @options_from(evaluate, skip=("ckpt",))
-def evaluate_cmd(ckpt, **kwargs):
+def _evaluate_cmd(ckpt, **kwargs):
     "Losses, MSE/BCE/SSIM of reconstructions and FID/IS of the model in checkpoint CKPT; prints JSON."
     click.echo(json.dumps(evaluate(ckpt, **kwargs), indent=2))
 
 @cli.command("weights")
 @options_from(weights)
-def weights_cmd(**kwargs):
+def _weights_cmd(**kwargs):
     "Download the FID InceptionV3 weights (pt_inception-2015-12-05-6726825d.pth) and check their sha256."
     weights(**kwargs)
 
 @cli.command("bench")
 @options_from(run_benchmarks)
-def bench_cmd(**kwargs):
+def _bench_cmd(**kwargs):
     "Trainer overhead vs a plain PyTorch loop, data pipeline vs torchvision, memory per training step (and GPU options on a GPU); ratios printed, JSON saved."
     run_benchmarks(**kwargs)
 
 @cli.command("report")
 @click.argument("runs_dir")
 @options_from(report, skip=("runs_dir",))
-def report_cmd(runs_dir, **kwargs):
+def _report_cmd(runs_dir, **kwargs):
     "Write report.md (a table of every run under RUNS_DIR, with commands and published numbers) and curves.png."
     click.echo(f"report: {report(runs_dir, **kwargs)}")
 
