@@ -7,6 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/${GENLIB_VENV:-.venv}/bin:$PATH"
+# The JupyterLab test drives Debian's chromium (playwright comes with the dev extras); it is skipped without it.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing Debian's chromium for tests/test_jupyterlab.py"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "test: chromium could not be installed; tests/test_jupyterlab.py will be skipped"
+  else
+    echo "test: no chromium (install it with: sudo apt-get install chromium); tests/test_jupyterlab.py will be skipped"
+  fi
+fi
 SHARED_CIFAR=../shared/data/cifar10-jpeg.tar.gz
 if [ -z "${GENLIB_DATA:-}" ] && [ -f "$SHARED_CIFAR" ]; then
   if [ ! -d .cache/cifar10-jpeg/test ]; then
