@@ -91,6 +91,12 @@ def _plain_gan_step(module):
         if module.net.generator_ema is not None: module.net.generator_ema.update(G)
     return step
 
+def _fresh_model(model:str, device, seed:int=0):
+    "A newly built genlib model on `device` and its plain training step; seeded as `train` seeds before it builds the model."
+    torch.manual_seed(seed)
+    module = get_model(model)().to(device).train()
+    return module, plain_step_fn(module)
+
 def _data_module(data, batch_size, seed, device) -> CIFAR10DataModule:
     "genlib's data, moved to `device` as `train` keeps it."
     dm = CIFAR10DataModule(data, batch_size=batch_size, seed=seed)
@@ -107,9 +113,8 @@ def plain_loop(model:str, # registered model name
               ) -> tuple[float, L.LightningModule]: # (seconds per step, the trained model)
     "Seconds per step of a hand-written loop over the same model, batches and optimiser as `genlib train`."
     device = torch.device(device or default_device())
-    torch.manual_seed(seed)  # as `train` seeds before it builds the model: the same initial weights
-    module = get_model(model)().to(device).train()
-    step, batches = plain_step_fn(module), iter(dm.loader("train"))
+    module, step = _fresh_model(model, device, seed)  # the same initial weights as `train`'s
+    batches = iter(dm.loader("train"))
     for _ in range(warmup): step(next(batches)[0])
     _sync(device); ends = [time.perf_counter()]
     for i in range(steps):
@@ -210,10 +215,8 @@ def _proc_kib(field:str) -> int:
     raise GenlibError(f"/proc/self/status has no {field}")
 
 def _step_memory(model:str, batch_size:int, device:str, seed:int=0) -> dict:
-    torch.manual_seed(seed)
     device = torch.device(device)
-    module = get_model(model)().to(device).train()
-    step = plain_step_fn(module)
+    module, step = _fresh_model(model, device, seed)
     x = torch.randint(0, 256, (batch_size, 3, 32, 32), device=device).float()/255
     weights = sum(p.numel()*p.element_size() for p in module.parameters())
     if device.type == "cuda":

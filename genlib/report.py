@@ -7,9 +7,9 @@ from __future__ import annotations
 import json, inspect
 from pathlib import Path
 import yaml
-import matplotlib
+import matplotlib.pyplot as plt
 from .core import GenlibError, atomic_write
-from .trainer import get_model, plot_runs, read_scalars
+from .trainer import get_model, plot_runs, _same
 
 # %% auto #0
 __all__ = ['PUBLISHED', 'CURVE_TAGS', 'find_runs', 'run_summary', 'report_table', 'report']
@@ -36,7 +36,6 @@ def _configuration(model:str, hp:dict) -> str:
     if "batch_size" in hp: diff["batch_size"] = hp["batch_size"]
     return ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in diff.items()) or "defaults"
 
-def _same(a, b) -> bool: return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
 
 def _evaluations(run:Path) -> dict:
     "Metrics of `genlib evaluate --out` files in the run folder, latest file last."
@@ -106,15 +105,13 @@ def report(runs_dir:str, # folder of runs (searched recursively for metrics.json
     out = Path(out) if out else Path(runs_dir)
     rows = [run_summary(r, runs_dir) for r in runs]
     md = f"# Runs under {runs_dir}\n\n" + report_table(rows)
-    scalars = {r: set(read_scalars(r)) for r in runs}
-    tags = [t for t in CURVE_TAGS if any(t in s for s in scalars.values())]
-    if tags:
-        backend = matplotlib.get_backend()
-        fig = plot_runs({f"[{i}] {row['run']}": r for i, (row, r) in enumerate(zip(rows, runs), 1)}, tags=tags, x="step", ncols=2)
+    fig = plot_runs({f"[{i}] {row['run']}": r for i, (row, r) in enumerate(zip(rows, runs), 1)}, tags=CURVE_TAGS, x="step", ncols=2,
+                    drop_missing=True)
+    if fig is not None:
         ax = fig.axes[0]; handles, labels = ax.get_legend_handles_labels(); ax.get_legend().remove()
         fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, fontsize=8)  # below: many runs hide the curves
         atomic_write(out/"curves.png", lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
-        matplotlib.pyplot.close(fig)
+        plt.close(fig)
         md += "\n![validation curves of the runs](curves.png)\n"
     atomic_write(out/"report.md", lambda f: f.write(md.encode()))
     return out/"report.md"

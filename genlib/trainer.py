@@ -457,13 +457,17 @@ def plot_runs(runs:dict|list, # {label: run folder} or a list of run folders
               x:str="epoch", # "epoch" or "step"
               ncols:int=3, # panels per row
               logy:bool=False, # logarithmic y axis
+              drop_missing:bool=False, # leave out the tags no run logged (None when that leaves none)
              ):
     "Overlay scalar curves of several runs, one panel per tag."
     runs = runs if isinstance(runs, dict) else {Path(r).name: r for r in runs}
+    scalars = {label: read_scalars(rd) for label, rd in runs.items()}  # each run's event files read once
+    if drop_missing:
+        tags = [t for t in tags if any(t in sc for sc in scalars.values())]
+        if not tags: return None
     nrows = math.ceil(len(tags)/ncols)
     fig, axs = plt.subplots(nrows, min(ncols, len(tags)), figsize=(4.5*min(ncols, len(tags)), 3.2*nrows), squeeze=False)
-    for label, rd in runs.items():
-        sc = read_scalars(rd)
+    for label, sc in scalars.items():
         epoch_at = dict(zip(*sc["epoch"])) if "epoch" in sc else {}
         for ax, tag in zip(axs.flat, tags):
             if tag not in sc: continue

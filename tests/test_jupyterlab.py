@@ -62,10 +62,11 @@ def test_run_model_notebook_in_jupyterlab(tmp_path):
                     " return (p.length === n && p.every(e => /\\[\\d+\\]/.test(e.textContent)))"
                     " || (document.querySelector('.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"] .ansi-red-fg') !== null"
                     "     && !p.some(e => e.textContent.includes('*'))); }", arg=n_code, timeout=int(os.environ.get("GENLIB_LAB_TIMEOUT", 600))*1000, polling=1000)
-            finally:
-                page.screenshot(path=str(tmp_path/"waited.png"))
-                print("prompts:", [e.text_content() for e in page.locator(".jp-CodeCell .jp-InputPrompt").all()])
-            page.keyboard.press("Control+s"); time.sleep(2)
+            except PlaywrightTimeout:
+                prompts = [e.text_content() for e in page.locator(".jp-CodeCell .jp-InputPrompt").all()]
+                raise AssertionError(f"the cells did not finish; prompts: {prompts}") from None
+            page.keyboard.press("Control+s")
+            page.get_by_text("Saving completed").wait_for(timeout=30_000)  # the status bar
             n_images = page.locator(".jp-OutputArea-output img").count()
             if n_images: page.locator(".jp-OutputArea-output img").first.evaluate("e => e.scrollIntoView({block: 'center'})"); time.sleep(1)
             page.screenshot(path=os.environ.get("GENLIB_SCREENSHOT") or str(tmp_path/"lab.png"))  # set it to keep the picture
