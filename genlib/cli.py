@@ -218,7 +218,7 @@ def cli():
 @options_from(train, skip=("model", "callbacks"))
 @click.pass_context
 def _train_cmd(ctx, model, **kwargs):
-    "Train MODEL (ae, vae, gan) on CIFAR-10; the run lands in OUT/MODEL/version_K/. The model's own hyperparameters are flags too (`genlib models MODEL` lists them)."
+    "Train MODEL (ae, vae, gan, realnvp; `genlib models` lists them) on CIFAR-10; the run lands in OUT/MODEL/version_K/. The model's own hyperparameters are flags too (`genlib models MODEL` lists them)."
     train(model, **kwargs, **parse_model_args(model, ctx.args))
 
 @cli.command("models")

@@ -294,6 +294,7 @@ def _parse_devices(devices):
 def train(model:str="ae", # model name, see `MODELS`
           data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10 (downloaded when missing)
           epochs:int=10, # number of epochs (the total, also when resuming)
+          max_minutes:float|None=None, # also stop after this many minutes of training (a time budget; the test of best.ckpt still runs)
           batch_size:int=128, # training batch size per device
           lr:float|None=None, # learning rate; None: the model's default
           latent_dim:int|None=None, # latent size for models that have one; None: the model's default
@@ -325,6 +326,7 @@ def train(model:str="ae", # model name, see `MODELS`
     cls = get_model(model)
     check_arg(epochs >= 1, f"--epochs must be >= 1, got {epochs}")
     check_arg(batch_size >= 1, f"--batch-size must be >= 1, got {batch_size}")
+    check_arg(max_minutes is None or (max_minutes > 0 and math.isfinite(max_minutes)), f"--max-minutes must be a positive number, got {max_minutes}")
     check_arg(lr is None or (lr > 0 and math.isfinite(lr)), f"--lr must be a positive number, got {lr}")
     check_arg(latent_dim is None or latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
     check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
@@ -388,7 +390,7 @@ def train(model:str="ae", # model name, see `MODELS`
                            every_n_epochs=fid_every or 1, # on the epochs that have a val/fid
                            save_on_train_epoch_end=False)  # choose best.ckpt right after validation
     trainer = L.Trainer(
-        max_epochs=epochs, accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
+        max_epochs=epochs, max_time=None if max_minutes is None else {"seconds": round(max_minutes*60)}, accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
         callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), *(callbacks or []),
                    MetricsJson(best, {"command": train_command(model, {**call, **model_kwargs}), "data": data_description(data_dir)})],

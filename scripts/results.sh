@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Make the README's results table: train every model for the same time budget on this machine (all at once: on one
+# GPU the small models leave room for the flow), evaluate each best.ckpt on the test split, and write
+# OUT/report.md and OUT/curves.png with `genlib report`.
+#
+#   RESULTS_MINUTES   training minutes per model (default 60)
+#   RESULTS_OUT       root of the runs and the report (default runs/results)
+#   EXTRACTOR         FID/IS network: inception (standard; needs the weights, see `genlib weights`) or random-cnn (offline)
+#   MODELS            which models (default "ae vae gan realnvp")
+#   GENLIB            the genlib command (default: set up .venv and use its genlib)
+#   EVAL_ARGS         more arguments for every `genlib evaluate` (quick checks: "--n-samples 500 --limit-batches 2")
+# Extra arguments go to every `genlib train` (the data: GENLIB_DATA, read by train and evaluate alike), e.g.
+#   GENLIB_DATA=~/data/cifar10 RESULTS_MINUTES=120 bash scripts/results.sh --accelerator gpu
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${GENLIB:-}" ]; then bash scripts/setup.sh; GENLIB=.venv/bin/genlib; fi
+minutes=${RESULTS_MINUTES:-60}; out=${RESULTS_OUT:-runs/results}; extractor=${EXTRACTOR:-inception}
+models=${MODELS:-ae vae gan realnvp}
+mkdir -p "$out/logs"
+
+# What each model is scored on, beyond its losses: FID/IS of samples, bits/dim where the model has a likelihood
+# (the VAE's is its ELBO bound), SSIM where it reconstructs.
+declare -A metrics=([ae]=loss,mse,ssim,fid,fid_recon,is [vae]=loss,bpd,mse,ssim,fid,fid_recon,is
+                    [gan]=fid,is [realnvp]=loss,bpd,fid,is)
+
+pids=()
+for m in $models; do
+  # GANs pick best.ckpt by FID: with the same extractor as the evaluation
+  $GENLIB train "$m" --epochs 100000 --max-minutes "$minutes" --out "$out" --extractor "$extractor" --no-progress "$@" \
+    >"$out/logs/train_$m.log" 2>&1 &
+  pids+=($!); echo "training $m for $minutes min (log: $out/logs/train_$m.log)"
+done
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=1; done
+[ "$failed" = 0 ] || { echo "a training failed:"; tail -n 5 "$out"/logs/train_*.log; exit 1; }
+pids=()
+
+for m in $models; do  # all at once too
+  run="$out/$m/version_$(ls "$out/$m" | sed -n 's/^version_\([0-9]*\)$/\1/p' | sort -n | tail -1)"  # the newest
+  ckpt="$run/checkpoints/best.ckpt"; [ -f "$ckpt" ] || ckpt="$run/checkpoints/last.ckpt"
+  $GENLIB evaluate "$ckpt" --split test --metrics "${metrics[$m]:-loss}" --extractor "$extractor" \
+    --out "$run/eval_test.json" ${EVAL_ARGS:-} >"$out/logs/eval_$m.log" 2>&1 &
+  pids+=($!); echo "evaluating $ckpt (log: $out/logs/eval_$m.log)"
+done
+for p in "${pids[@]}"; do wait "$p" || failed=1; done
+[ "$failed" = 0 ] || { echo "an evaluation failed:"; tail -n 5 "$out"/logs/eval_*.log; exit 1; }
+$GENLIB report "$out" --out "$out"
