@@ -101,7 +101,7 @@ class VAEModule(LatentDensityModule):
         nll = (gaussian_nll(mean, x, self.log_sigma) if self.hparams.likelihood == "gaussian" else bernoulli_nll(logits, x)).mean()
         kld = kld_gaussian(mu, logvar).mean()
         beta, d = self.kl_weight(), x[0].numel()
-        out = {"loss": (nll + beta*kld)/d, "nll": nll, "kld": kld, "beta": torch.tensor(beta),
+        out = {"loss": (nll + beta*kld)/d, "nll": nll, "kld": kld, "beta": torch.tensor(beta, device=x.device),
                "bce": F.binary_cross_entropy_with_logits(logits, x).detach(), "mse": F.mse_loss(mean, x).detach()}
         if self.hparams.likelihood == "gaussian": out["nelbo_bpd"] = bits_per_dim((nll + kld).detach(), d)
         return out
