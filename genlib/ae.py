@@ -72,13 +72,14 @@ class GaussianMixture(nn.Module):
         (n, dim), K_max = z.shape, len(self.weights)
         check_arg(n >= 2, f"{n} codes are too few to fit a density")  # fewer than dim: the ridge keeps the covariance invertible
         K = max(1, min(K_max, n//(10*dim)))  # at least 10 codes per dimension for every full covariance
-        z = z.detach().double().cpu()
-        ridge = 1e-4*z.var(0).mean()*torch.eye(dim, dtype=z.dtype)
+        z = z.detach().double()  # on the codes' device: on a GPU the EM takes well under a second, on the CPU it was most of a GPU epoch
+        f64 = dict(dtype=z.dtype, device=z.device)
+        ridge = 1e-4*z.var(0).mean()*torch.eye(dim, **f64)
         # one Gaussian: its maximum-likelihood fit is the mean and the (population) covariance
-        w, mu, cov = torch.ones(1, dtype=z.dtype), z.mean(0, keepdim=True), (torch.cov(z.T, correction=0) + ridge)[None]
+        w, mu, cov = torch.ones(1, **f64), z.mean(0, keepdim=True), (torch.cov(z.T, correction=0) + ridge)[None]
         if K > 1:  # EM from K random codes as means
-            w = torch.full((K,), 1/K, dtype=z.dtype)
-            mu, cov = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K]], cov.expand(K, dim, dim).clone()
+            w = torch.full((K,), 1/K, **f64)
+            mu, cov = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K].to(z.device)], cov.expand(K, dim, dim).clone()
             prev = -math.inf
             for _ in range(iters):
                 logp = torch.distributions.MultivariateNormal(mu, scale_tril=torch.linalg.cholesky(cov)).log_prob(z[:, None]) + w.log()

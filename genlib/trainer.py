@@ -20,9 +20,10 @@ from .fid import FIDTracker, get_extractor, reference_stats
 
 # %% auto #0
 __all__ = ['MODELS', 'MODEL_MODULES', 'PRECISIONS', 'NonFiniteLossError', 'GenerativeModule', 'register_model', 'model_names',
-           'get_model', 'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid',
-           'ImageGrids', 'MetricsJson', 'device_description', 'train_command', 'train', 'read_scalars', 'time_to',
-           'values_over_time', 'plot_runs', 'finished_run', 'train_once', 'runs_table', 'grids_over_epochs']
+           'get_model', 'check_losses_device', 'read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint',
+           'trainer_run_dir', 'recon_grid', 'ImageGrids', 'MetricsJson', 'device_description', 'train_command', 'train',
+           'read_scalars', 'time_to', 'values_over_time', 'plot_runs', 'finished_run', 'train_once', 'runs_table',
+           'grids_over_epochs']
 
 # %% ../nbs/04_trainer.ipynb #951f7e9b
 class NonFiniteLossError(GenlibError):
@@ -160,6 +161,18 @@ def get_model(name:str) -> type:
     if name not in (names := model_names()):
         raise GenlibError(f"unknown model {name!r}; choose one of: {', '.join(names) or '(none registered)'}")
     return MODELS[name]
+
+# %% ../nbs/04_trainer.ipynb #d3v1c3a1
+def check_losses_device(module:GenerativeModule, # a fresh model
+                        training:bool=True, # check the training path (else eval mode)
+                        device:str="meta", # where to run it; `meta` needs no memory and no GPU
+                       ) -> dict: # the loss terms (on `device`)
+    "Run `compute_losses` with the model and a batch on `device`; fail naming each loss term computed on another device."
+    module = module.to(device).train(training)
+    losses = module.compute_losses(torch.rand(4, 3, 32, 32, device=device))
+    wrong = {k: str(v.device) for k, v in losses.items() if torch.is_tensor(v) and v.device.type != torch.device(device).type}
+    if wrong: raise AssertionError(f"{type(module).__name__}.compute_losses made terms on another device than its input ({device}): {wrong}")
+    return losses
 
 # %% ../nbs/04_trainer.ipynb #04eb2a16
 def read_checkpoint(path:str|Path, map_location="cpu") -> dict:
