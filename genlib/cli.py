@@ -10,7 +10,7 @@ import click
 import torch
 from fastcore.docments import docments
 from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, error_summary, save_image_grid, atomic_write_json, default_device
+from .core import GenlibError, check_arg, command_line, error_summary, save_image_grid, atomic_write_json, default_device
 from .data import CIFAR10DataModule
 from .trainer import train, get_model, model_names, read_checkpoint, GenerativeModule, MODELS
 from .metrics import MSE, BCE, SSIM
@@ -85,8 +85,9 @@ def evaluate(ckpt:str, # checkpoint to evaluate
              limit_batches:int|None=None, # losses and reconstruction metrics on only this many batches (quick checks)
              seed:int=0, # seed of the generated images
              out:str|None=None, # also write the JSON to this file
-            ) -> dict: # {"model", "checkpoint", "split", "n_images", "losses", "metrics", "measured_with"}
+            ) -> dict: # {"command", "model", "checkpoint", "split", "n_images", "losses", "metrics", "measured_with"}
     "Loss terms, reconstruction metrics (MSE, BCE, SSIM) and FID / Inception Score of a checkpoint."
+    call = dict(locals())  # the arguments, for the record
     check_arg(split in ("train", "val", "test"), f"--split must be train, val or test, got {split!r}")
     check_arg(batch_size >= 1, f"--batch-size must be >= 1, got {batch_size}")
     check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
@@ -100,7 +101,9 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     fx = get_extractor(extractor, inception_weights).to(dev) if {"fid", "fid_recon", "is"} & set(names) else None  # fail early offline
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size)
     dm.prepare_data(); dm.setup()
-    res = {"model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
+    defaults = {k: p.default for k, p in inspect.signature(evaluate).parameters.items()}
+    res = {"command": command_line(["genlib", "evaluate", ckpt], {k: v for k, v in call.items() if k != "ckpt"}, defaults),
+           "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
     rec = {k: cls().to(dev) for k, cls in (("mse", MSE), ("bce", BCE), ("ssim", SSIM)) if k in names}
     want_losses = "loss" in names or "bpd" in names
     if want_losses or rec:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #ee138281
 from __future__ import annotations
-import os, tempfile, json, io
+import os, tempfile, json, io, shlex
 from pathlib import Path
 import torch
 import torchvision.utils as vutils
@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['GenlibError', 'check_arg', 'error_summary', 'to_float', 'to_uint8', 'atomic_write', 'atomic_torch_save',
-           'atomic_write_json', 'remove_stale_temps', 'writable_dir_error', 'default_device', 'image_grid',
-           'save_image_grid', 'show_images']
+           'atomic_write_json', 'remove_stale_temps', 'writable_dir_error', 'command_line', 'default_device',
+           'image_grid', 'save_image_grid', 'show_images']
 
 # %% ../nbs/00_core.ipynb #d7fafd3b
 class GenlibError(Exception):
@@ -91,6 +91,22 @@ def writable_dir_error(d:str|Path) -> OSError|None:
         Path(d).mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=d): return None
     except OSError as e: return e
+
+# %% ../nbs/00_core.ipynb #cmdl0002
+def _same(a, b) -> bool: return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
+
+def command_line(words:list, # the command and its positional arguments, e.g. ["genlib", "train", "ae"]
+                 args:dict, # keyword arguments of the call
+                 defaults:dict, # their defaults: arguments equal to these (and None) are left out
+                ) -> str: # a shell-quoted command line
+    "The command line that repeats a call: `words`, then `--flag value` (booleans: `--flag` / `--no-flag`) per argument not at its default."
+    parts = [str(w) for w in words]
+    for k, v in args.items():
+        if v is None or (k in defaults and _same(v, defaults[k])): continue
+        flag = k.replace("_", "-")
+        if isinstance(v, bool): parts.append(f"--{flag}" if v else f"--no-{flag}")
+        else: parts += [f"--{flag}", ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)]
+    return shlex.join(parts)
 
 # %% ../nbs/00_core.ipynb #0a06e3f6
 def default_device() -> torch.device:

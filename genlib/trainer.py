@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_trainer.ipynb #5bc8828e
 from __future__ import annotations
-import os, time, math, json, shlex, inspect, bisect, importlib, pickle, zipfile, platform, pathlib
+import os, time, math, json, inspect, bisect, importlib, pickle, zipfile, platform, pathlib
 from pathlib import Path
 import torch
 from torch import nn
@@ -13,7 +13,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 import matplotlib.pyplot as plt
-from .core import GenlibError, check_arg, error_summary, remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, writable_dir_error
+from .core import GenlibError, command_line, _same, check_arg, error_summary, remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, writable_dir_error
 from .data import CIFAR10DataModule, data_description
 from .metrics import ssim
 from .fid import FIDTracker, get_extractor, reference_stats
@@ -288,15 +288,7 @@ def train_command(model:str, # model name
     "The `genlib train` command that makes the same run as `train(model, **args)`; arguments at their defaults are left out."
     defaults = {k: p.default for sig in (inspect.signature(train), inspect.signature(get_model(model).__init__))
                 for k, p in sig.parameters.items() if p.default is not inspect.Parameter.empty}
-    parts = ["genlib", "train", model]
-    for k, v in args.items():
-        if v is None or k == "callbacks" or (k in defaults and _same(v, defaults[k])): continue
-        flag = k.replace("_", "-")
-        if isinstance(v, bool): parts.append(f"--{flag}" if v else f"--no-{flag}")
-        else: parts += [f"--{flag}", ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)]
-    return shlex.join(parts)
-
-def _same(a, b) -> bool: return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
+    return command_line(["genlib", "train", model], {k: v for k, v in args.items() if k != "callbacks"}, defaults)
 
 def _parse_devices(devices):
     if isinstance(devices, str) and devices.strip().lstrip("-").isdigit(): devices = int(devices)
