@@ -12,13 +12,19 @@ from .core import GenlibError, atomic_write
 from .trainer import get_model, plot_runs, _same
 
 # %% auto #0
-__all__ = ['PUBLISHED', 'CURVE_TAGS', 'find_runs', 'run_summary', 'report_table', 'report']
+__all__ = ['PUBLISHED', 'DOCUMENTED', 'CURVE_TAGS', 'find_runs', 'run_summary', 'report_table', 'report']
 
 # %% ../nbs/18_report.ipynb #d48a5c86
 PUBLISHED = [  # (model, metric, value, source): anchors the report prints beside the runs
     ("realnvp", "bits/dim", "3.49", "Dinh et al. 2017, RealNVP, CIFAR-10 test"),
     ("gan", "FID", "about 37", "DCGAN on CIFAR-10, Heusel et al. 2017 (the TTUR/FID paper)"),
     ("vae", "FID", "about 106", "a plain VAE's samples on CIFAR-10, Ghosh et al. 2020 (RAE)"),
+]
+DOCUMENTED = [  # (model, metric, value, note): what the project's documents (the first attempt) reported
+    ("ae", "SSIM, loss", "curves only: lr 5e-4 ends better than 1e-2", "no numbers given"),
+    ("vae", "SSIM", "0.22", "their best VAE; samples were colour noise"),
+    ("gan", "SSIM", "0.77-0.78", "how a GAN's SSIM was computed is not stated; D won quickly"),
+    ("realnvp", "loss", "did not decrease", "unstable; no bits/dim reported"),
 ]
 
 def find_runs(root:str|Path, # a folder of runs (searched recursively)
@@ -38,14 +44,22 @@ def _configuration(model:str, hp:dict) -> str:
 
 
 def _evaluations(run:Path) -> dict:
-    "Metrics of `genlib evaluate --out` files in the run folder, latest file last."
-    out = {}
+    "The `genlib evaluate --out` files in the run folder, merged (the latest file wins): metrics, how each was measured, commands."
+    out = {"metrics": {}, "measured_with": {}, "commands": []}
     for f in sorted(run.glob("*.json"), key=lambda p: p.stat().st_mtime):
         if f.name == "metrics.json": continue
         try: e = json.loads(f.read_text())
         except (OSError, ValueError): continue
-        if isinstance(e, dict) and "metrics" in e and "checkpoint" in e: out.update(e["metrics"])
+        if not (isinstance(e, dict) and "metrics" in e and "checkpoint" in e): continue
+        out["metrics"].update(e["metrics"]); out["measured_with"].update(e.get("measured_with", {}))
+        if e.get("command"): out["commands"].append(e["command"])
     return out
+
+def _fid_protocol(how:dict|None) -> str:
+    "How an FID was measured, in a few words: the extractor, and the images on both sides."
+    if not how: return ""
+    ref, name = how.get("reference", {}), how.get("extractor", {}).get("name", "?")
+    return f"{name}, {how.get('n_samples', 0):,} {how.get('source', 'samples')} vs {ref.get('split', '?')} ({ref.get('n', 0):,})"
 
 def run_summary(run:str|Path, # a run folder
                 root:str|Path|None=None, # shown relative to this folder
@@ -57,13 +71,16 @@ def run_summary(run:str|Path, # a run folder
     hp = yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}
     split = "test" if m.get("test") else "val"
     nums, ev = m.get(split, {}), _evaluations(run)
-    pick = lambda *keys: next((src[k] for src in (ev, nums, m.get("val", {})) for k in keys if k in src), None)
+    pick = lambda *keys: next((src[k] for src in (ev["metrics"], nums, m.get("val", {})) for k in keys if k in src), None)
     return {"run": str(run.relative_to(root)) if root else str(run), "model": m.get("model", "?"),
             "configuration": _configuration(m.get("model", "?"), hp), "epochs": m.get("epoch", -1) + 1,
             "steps": m.get("global_step"), "hardware": m.get("hardware", ""), "wall_time_s": m.get("wall_time_s"),
             "numbers_from": "test, best.ckpt" if split == "test" else "val, last epoch",
-            "fid": pick("fid"), "is": pick("inception_score"), "bpd": pick("bpd"), "ssim": pick("ssim"),
-            "val_loss": m.get("val", {}).get("loss"), "command": m.get("command"),
+            # FID and IS only from an evaluation: the val/fid tracked in training uses fewer images and another reference
+            "fid": ev["metrics"].get("fid"), "is": ev["metrics"].get("inception_score"),
+            "fid_protocol": _fid_protocol(ev["measured_with"].get("fid") or ev["measured_with"].get("inception_score")),
+            "bpd": pick("bpd"), "ssim": pick("ssim"), "val_loss": m.get("val", {}).get("loss"),
+            "command": m.get("command"), "eval_commands": ev["commands"],
             "data": (m.get("data") or {}).get("format") or hp.get("data_dir") or ""}
 
 # %% ../nbs/18_report.ipynb #9150a818
@@ -77,21 +94,26 @@ def _duration(s) -> str:
     return f"{s/3600:.1f} h" if s >= 3600 else f"{s/60:.1f} min" if s >= 60 else f"{s:.0f} s"
 
 def report_table(rows:list[dict], # `run_summary` of each run
-                 published:bool=True, # add the published anchors below
+                 published:bool=True, # add the published anchors and the documents' numbers below
                 ) -> str: # markdown
-    "The runs as one markdown table, the commands below it, and the published numbers to compare with."
+    "The runs as one markdown table, the commands below it, and the published and the documents' numbers to compare with."
     head = ["run", "model", "configuration", "epochs", "hardware", "wall time", "FID", "IS", "bits/dim", "SSIM", "val loss", "numbers from", "data"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|"*len(head)]
     for i, r in enumerate(rows, 1):
         epochs = f"{r['epochs']} ({r['steps']:,} steps)" if r["steps"] is not None else r["epochs"]
         cells = [f"[{i}] {r['run']}", r["model"], r["configuration"], epochs, r["hardware"], _duration(r["wall_time_s"]),
-                 _fmt(r["fid"]), _fmt(r["is"]), _fmt(r["bpd"]), _fmt(r["ssim"]), _fmt(r["val_loss"]), r["numbers_from"], r["data"]]
+                 _fmt(r["fid"]) + (f" ({r['fid_protocol'].split(',')[0]})" if r["fid"] is not None and r["fid_protocol"] else ""), _fmt(r["is"]), _fmt(r["bpd"]), _fmt(r["ssim"]), _fmt(r["val_loss"]), r["numbers_from"], r["data"]]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     lines += ["", "Commands:", ""]
-    lines += [f"{i}. `{r['command']}`" if r["command"] else f"{i}. (not recorded: the run predates genlib recording commands)" for i, r in enumerate(rows, 1)]
+    for i, r in enumerate(rows, 1):
+        lines.append(f"{i}. `{r['command']}`" if r["command"] else f"{i}. (not recorded: the run predates genlib recording commands)")
+        lines += [f"   then `{c}`" for c in r.get("eval_commands", [])]
+        if r.get("fid_protocol"): lines.append(f"   (FID/IS: {r['fid_protocol']})")
     if published:
         lines += ["", "| published | metric | value | source |", "|---|---|---|---|"]
         lines += [f"| {m} | {k} | {v} | {s} |" for m, k, v, s in PUBLISHED]
+        lines += ["", "| the project's documents | metric | value | note |", "|---|---|---|---|"]
+        lines += [f"| {m} | {k} | {v} | {s} |" for m, k, v, s in DOCUMENTED]
     return "\n".join(lines) + "\n"
 
 CURVE_TAGS = ("val/loss", "val/bpd", "val/fid", "val/ssim")
