@@ -130,8 +130,6 @@ def report(runs_dir:str, # folder of runs (searched recursively for metrics.json
     fig = plot_runs({f"[{i}] {row['run']}": r for i, (row, r) in enumerate(zip(rows, runs), 1)}, tags=CURVE_TAGS, x="step", ncols=2,
                     drop_missing=True)
     if fig is not None:
-        ax = fig.axes[0]; handles, labels = ax.get_legend_handles_labels(); ax.get_legend().remove()
-        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, fontsize=8)  # below: many runs hide the curves
         atomic_write(out/"curves.png", lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
         plt.close(fig)
         md += "\n![validation curves of the runs](curves.png)\n"

@@ -474,18 +474,23 @@ def plot_runs(runs:dict|list, # {label: run folder} or a list of run folders
         if not tags: return None
     nrows = math.ceil(len(tags)/ncols)
     fig, axs = plt.subplots(nrows, min(ncols, len(tags)), figsize=(4.5*min(ncols, len(tags)), 3.2*nrows), squeeze=False)
+    colors = {label: f"C{i % 10}" for i, label in enumerate(scalars)}  # one colour per run in every panel
     for label, sc in scalars.items():
         epoch_at = dict(zip(*sc["epoch"])) if "epoch" in sc else {}
         for ax, tag in zip(axs.flat, tags):
             if tag not in sc: continue
             steps, vals = sc[tag]
             xs = [epoch_at.get(s, s) + 1 for s in steps] if x == "epoch" else steps  # epochs counted from 1
-            ax.plot(xs, vals, marker="o" if len(xs) < 30 else None, ms=3, label=label)
+            ax.plot(xs, vals, marker="o" if len(xs) < 30 else None, ms=3, color=colors[label], label=label)
     for ax, tag in zip(axs.flat, tags):
         ax.set_title(tag); ax.set_xlabel(x); ax.grid(alpha=.3)
         if logy: ax.set_yscale("log")
     for ax in list(axs.flat)[len(tags):]: ax.axis("off")
-    axs.flat[0].legend(); fig.tight_layout()
+    # every run in the legend, also one that logged none of the first panel's tags
+    handles = [plt.Line2D([], [], color=c, marker="o", ms=3, label=label) for label, c in colors.items()]
+    fig.tight_layout()
+    if len(handles) <= 4: axs.flat[0].legend(handles=handles)
+    else: fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), ncol=2, fontsize=8)  # below: many runs hide the curves
     return fig
 
 # %% ../nbs/04_trainer.ipynb #0ab36965
