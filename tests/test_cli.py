@@ -1,9 +1,9 @@
 "The `genlib` command end to end, as a user runs it (a subprocess per command)."
-import json, os, re, shlex, shutil, pytest, torch
+import json, os, re, shlex, shutil, subprocess, pytest, torch
 from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
-from conftest import genlib
+from conftest import genlib, GENLIB, clean_env
 from genlib.trainer import read_checkpoint
 
 RUN_FILES = ["hparams.yaml", "metrics.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt",
@@ -184,3 +184,22 @@ def test_recorded_command_remakes_the_run(fake_data, tmp_path):
     again = tmp_path/"vae/version_1"
     assert (again/"hparams.yaml").read_text() == (run/"hparams.yaml").read_text()
     assert json.loads((again/"metrics.json").read_text())["command"] == m["command"]
+
+def test_results_script_makes_the_report(tmp_path):
+    "scripts/results.sh: every model trained for the time budget, each best.ckpt evaluated, one report with both commands per run."
+    out, fake_data = tmp_path/"results", write_fake_cifar10(tmp_path/"data", "python", n_train=20, n_test=10)  # 100 test images
+    env = {**clean_env(), "GENLIB": GENLIB, "GENLIB_DATA": str(fake_data), "MODELS": "ae vae", "RESULTS_MINUTES": "0.5",
+           "RESULTS_OUT": str(out), "EXTRACTOR": "random-cnn", "EVAL_ARGS": "--n-samples 100 --limit-batches 1"}
+    script = Path(__file__).parent.parent/"scripts/results.sh"
+    r = subprocess.run(["bash", str(script), "--epochs", "2", "--limit-batches", "2", "--batch-size", "16", "--accelerator", "cpu"],  # the last --epochs wins
+                       capture_output=True, text=True, timeout=900, env=env)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    text = (out/"report.md").read_text()
+    for m in ("ae", "vae"):
+        ev = json.loads((out/m/"version_0/eval_test.json").read_text())
+        assert ev["split"] == "test" and ev["metrics"]["fid"] > 0 and ev["command"].startswith(f"genlib evaluate {out/m}/version_0/checkpoints/")
+        assert f"`genlib train {m} --epochs 2 --max-minutes 0.5 " in text and f"   then `{ev['command']}`" in text, text
+    assert "(random-cnn)" in text and (out/"curves.png").exists()
+    # a failing training stops the script with its log's end, before any evaluation
+    r = subprocess.run(["bash", str(script), "--lr", "-1"], capture_output=True, text=True, timeout=300, env={**env, "MODELS": "ae"})
+    assert r.returncode == 1 and "a training failed" in r.stdout and "--lr must be a positive number" in r.stdout, r.stdout
