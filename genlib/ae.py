@@ -67,19 +67,25 @@ class GaussianMixture(nn.Module):
     @torch.no_grad()
     def fit(self, z:torch.Tensor, # codes (N, dim)
             iters:int=100, # at most this many EM steps
+            tol:float=1e-4, # stop when the mean log-likelihood of a code gains less than this (nats) in a step
             seed:int=0, # which codes start as means
+            warm:bool=False, # start from the current fit when it has as many components (a refit to codes that moved little)
            ) -> GaussianMixture:
         (n, dim), K_max = z.shape, len(self.weights)
         check_arg(n >= 2, f"{n} codes are too few to fit a density")  # fewer than dim: the ridge keeps the covariance invertible
         K = max(1, min(K_max, n//(10*dim)))  # at least 10 codes per dimension for every full covariance
-        z = z.detach().double()  # on the codes' device: on a GPU the EM takes well under a second, on the CPU it was most of a GPU epoch
+        z = z.detach().double()  # on the codes' device: fitted on the CPU, it took most of each epoch of a GPU run
         f64 = dict(dtype=z.dtype, device=z.device)
         ridge = 1e-4*z.var(0).mean()*torch.eye(dim, **f64)
         # one Gaussian: its maximum-likelihood fit is the mean and the (population) covariance
         w, mu, cov = torch.ones(1, **f64), z.mean(0, keepdim=True), (torch.cov(z.T, correction=0) + ridge)[None]
-        if K > 1:  # EM from K random codes as means
-            w = torch.full((K,), 1/K, **f64)
-            mu, cov = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K].to(z.device)], cov.expand(K, dim, dim).clone()
+        if K > 1:  # EM from K random codes as means, or from the current fit
+            if warm and bool(self.fitted) and int(self.weights.gt(0).sum()) == K:
+                w, mu = self.weights[:K].to(**f64), self.means[:K].to(**f64)
+                L = self.scale_tril[:K].to(**f64); cov = L @ L.mT
+            else:
+                w = torch.full((K,), 1/K, **f64)
+                mu, cov = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K].to(z.device)], cov.expand(K, dim, dim).clone()
             prev = -math.inf
             for _ in range(iters):
                 logp = torch.distributions.MultivariateNormal(mu, scale_tril=torch.linalg.cholesky(cov)).log_prob(z[:, None]) + w.log()
@@ -89,7 +95,7 @@ class GaussianMixture(nn.Module):
                 w, mu = nk/n, (r.T @ z)/nk[:, None]
                 for k in range(K):
                     c = z - mu[k]; cov[k] = (r[:, k, None]*c).T @ c/nk[k] + ridge
-                if float(ll.mean()) - prev < 1e-6: break
+                if float(ll.mean()) - prev < tol: break
                 prev = float(ll.mean())
         dev = self.means.device
         self.weights.zero_(); self.means.zero_(); self.scale_tril.copy_(torch.eye(dim).repeat(K_max, 1, 1))  # unused: weight 0
@@ -147,7 +153,7 @@ class LatentDensityModule(GenerativeModule):
         if not codes or getattr(self, "_fitted_at", None) == self.global_step: return  # once per validation
         z = torch.cat(codes)
         if self.trainer.world_size > 1: z = self.all_gather(z).flatten(0, 1)  # the same fit on every process
-        self.net.density.fit(z); self._fitted_at = self.global_step
+        self.net.density.fit(z, warm=True); self._fitted_at = self.global_step  # from the last epoch's fit: a few EM steps, not 100
 
 @register_model("ae")
 class AEModule(LatentDensityModule):
