@@ -291,16 +291,17 @@ class CIFAR10DataModule(L.LightningDataModule):
                  download:bool=True, # download CIFAR-10 when missing
                  seed:int=0, # seed of the training order and flips
                  channels_last:bool=False, # serve batches in channels_last memory format (faster convs on GPU)
+                 progress:bool=True, # progress bars while downloading and decoding
                 ):
         super().__init__()
         if batch_size < 1: raise GenlibError(f"--batch-size must be >= 1, got {batch_size}")
         data_dir = self.data_dir = str(data_dir) if data_dir is not None else None  # hparams hold plain types
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore="progress"); self.progress = progress
         self.arrays, self.tensors = None, {}
 
     def prepare_data(self):
         "Check, download and cache the data (once per instance; `train` calls it before Lightning does)."
-        if self.arrays is None: self.arrays = load_cifar10(self.data_dir, download=self.hparams.download)
+        if self.arrays is None: self.arrays = load_cifar10(self.data_dir, download=self.hparams.download, progress=self.progress)
 
     def setup(self, stage:str|None=None):
         if self.tensors: return

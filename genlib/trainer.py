@@ -378,7 +378,8 @@ def train(model:str="ae", # model name, see `MODELS`
     run_dir = base/f"version_{version}"
     module.noise_seed = seed
 
-    dm = CIFAR10DataModule(str(data_dir) if data_dir is not None else None, batch_size=batch_size, seed=seed, channels_last=channels_last)
+    dm = CIFAR10DataModule(str(data_dir) if data_dir is not None else None, batch_size=batch_size, seed=seed, channels_last=channels_last,
+                           progress=progress)
     if "LOCAL_RANK" not in os.environ:  # data errors (or the download) before Lightning starts, not in every DDP child
         dm.prepare_data()
     if channels_last: module = module.to(memory_format=torch.channels_last)
