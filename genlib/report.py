@@ -8,8 +8,8 @@ import json, inspect
 from pathlib import Path
 import yaml
 import matplotlib.pyplot as plt
-from .core import GenlibError, atomic_write
-from .trainer import get_model, plot_runs, _same
+from .core import GenlibError, atomic_write, _same
+from .trainer import get_model, plot_runs
 
 # %% auto #0
 __all__ = ['PUBLISHED', 'DOCUMENTED', 'CURVE_TAGS', 'find_runs', 'run_summary', 'report_table', 'report']
@@ -101,8 +101,10 @@ def report_table(rows:list[dict], # `run_summary` of each run
     lines = ["| " + " | ".join(head) + " |", "|" + "---|"*len(head)]
     for i, r in enumerate(rows, 1):
         epochs = f"{r['epochs']} ({r['steps']:,} steps)" if r["steps"] is not None else r["epochs"]
+        extractor = r["fid_protocol"].split(",")[0] if r["fid"] is not None and r["fid_protocol"] else ""
+        fid = _fmt(r["fid"]) + (f" ({extractor})" if extractor else "")  # a random-CNN FID must not pass for a standard one
         cells = [f"[{i}] {r['run']}", r["model"], r["configuration"], epochs, r["hardware"], _duration(r["wall_time_s"]),
-                 _fmt(r["fid"]) + (f" ({r['fid_protocol'].split(',')[0]})" if r["fid"] is not None and r["fid_protocol"] else ""), _fmt(r["is"]), _fmt(r["bpd"]), _fmt(r["ssim"]), _fmt(r["val_loss"]), r["numbers_from"], r["data"]]
+                 fid, _fmt(r["is"]), _fmt(r["bpd"]), _fmt(r["ssim"]), _fmt(r["val_loss"]), r["numbers_from"], r["data"]]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     lines += ["", "Commands:", ""]
     for i, r in enumerate(rows, 1):
