@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os, time, math, json, inspect, bisect, importlib, pickle, zipfile, platform, pathlib
 from pathlib import Path
+from datetime import timedelta
 import torch
 from torch import nn
 import lightning as L
@@ -288,7 +289,7 @@ def train_command(model:str, # model name
     "The `genlib train` command that makes the same run as `train(model, **args)`; arguments at their defaults are left out."
     defaults = {k: p.default for sig in (inspect.signature(train), inspect.signature(get_model(model).__init__))
                 for k, p in sig.parameters.items() if p.default is not inspect.Parameter.empty}
-    return command_line(["genlib", "train", model], {k: v for k, v in args.items() if k != "callbacks"}, defaults)
+    return command_line(["genlib", "train", model], args, defaults)
 
 def _parse_devices(devices):
     if isinstance(devices, str) and devices.strip().lstrip("-").isdigit(): devices = int(devices)
@@ -396,7 +397,7 @@ def train(model:str="ae", # model name, see `MODELS`
                            every_n_epochs=fid_every or 1, # on the epochs that have a val/fid
                            save_on_train_epoch_end=False)  # choose best.ckpt right after validation
     trainer = L.Trainer(
-        max_epochs=epochs, max_time=None if max_minutes is None else {"seconds": round(max_minutes*60)}, accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
+        max_epochs=epochs, max_time=None if max_minutes is None else timedelta(minutes=max_minutes), accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
         callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), *(callbacks or []),
                    MetricsJson(best, {"command": train_command(model, {**call, **model_kwargs}), "data": data_description(data_dir)})],

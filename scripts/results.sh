@@ -17,6 +17,11 @@ if [ -z "${GENLIB:-}" ]; then bash scripts/setup.sh; GENLIB=.venv/bin/genlib; fi
 minutes=${RESULTS_MINUTES:-60}; out=${RESULTS_OUT:-runs/results}; extractor=${EXTRACTOR:-inception}
 models=${MODELS:-ae vae gan realnvp}
 mkdir -p "$out/logs"
+wait_all() {  # wait for every process in pids; on a failure, show the end of each log of this stage and stop
+  local failed=0; for p in "${pids[@]}"; do wait "$p" || failed=1; done
+  [ "$failed" = 0 ] || { echo "$1 failed:"; tail -n 5 "$out"/logs/"$2"_*.log; exit 1; }
+  pids=()
+}
 
 # What each model is scored on, beyond its losses: FID/IS of samples, bits/dim where the model has a likelihood
 # (the VAE's is its ELBO bound), SSIM where it reconstructs.
@@ -30,10 +35,7 @@ for m in $models; do
     >"$out/logs/train_$m.log" 2>&1 &
   pids+=($!); echo "training $m for $minutes min (log: $out/logs/train_$m.log)"
 done
-failed=0
-for p in "${pids[@]}"; do wait "$p" || failed=1; done
-[ "$failed" = 0 ] || { echo "a training failed:"; tail -n 5 "$out"/logs/train_*.log; exit 1; }
-pids=()
+wait_all "a training" train
 
 for m in $models; do  # all at once too
   run="$out/$m/version_$(ls "$out/$m" | sed -n 's/^version_\([0-9]*\)$/\1/p' | sort -n | tail -1)"  # the newest
@@ -42,6 +44,5 @@ for m in $models; do  # all at once too
     --out "$run/eval_test.json" ${EVAL_ARGS:-} >"$out/logs/eval_$m.log" 2>&1 &
   pids+=($!); echo "evaluating $ckpt (log: $out/logs/eval_$m.log)"
 done
-for p in "${pids[@]}"; do wait "$p" || failed=1; done
-[ "$failed" = 0 ] || { echo "an evaluation failed:"; tail -n 5 "$out"/logs/eval_*.log; exit 1; }
+wait_all "an evaluation" eval
 $GENLIB report "$out" --out "$out"
