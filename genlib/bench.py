@@ -4,21 +4,23 @@
 
 # %% ../nbs/17_bench.ipynb #1119a555
 from __future__ import annotations
-import os, io, json, time, pickle, logging, platform, warnings, tempfile, contextlib, statistics
+import os, json, time, pickle, platform, tempfile, statistics
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
 import torch
 import lightning as L
-from .core import GenlibError, check_arg, atomic_write_json, default_device
+from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly
 from .data import CIFAR10DataModule, CIFAR10_CLASSES, load_cifar10, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
-from .trainer import train, get_model, device_description, read_checkpoint
-from .gan import GANModule, d_loss, g_loss
+from .trainer import train
+from .model import get_model, model_names
+from .callbacks import device_description, read_checkpoint
+
 
 # %% auto #0
-__all__ = ['GPU_OPTIONS', 'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_step_fn', 'plain_loop',
-           'trainer_overhead', 'data_throughput', 'step_memory', 'gpu_options', 'machine_info', 'run_benchmarks']
+__all__ = ['GPU_OPTIONS', 'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead',
+           'data_throughput', 'step_memory', 'gpu_options', 'machine_info', 'run_benchmarks']
 
 # %% ../nbs/17_bench.ipynb #9d58f0d9
 def _sync(device):
@@ -37,20 +39,11 @@ class StepTimer(L.Callback):
         check_arg(warmup >= 1 and steps >= 1, f"warmup and steps must be >= 1, got {warmup}, {steps}")
         self.warmup, self.steps, self.done, self.ends, self.seconds_per_step = warmup, steps, 0, [], None
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        self.done += 1  # batches, not `global_step`: that counts optimiser steps (two per batch for a GAN)
+        self.done += 1  # batches, not `global_step`: that counts optimiser steps (two per batch with two optimisers)
         if not self.warmup <= self.done <= self.warmup + self.steps: return
         if self.done in (self.warmup, self.warmup + self.steps): _sync(pl_module.device)
         self.ends.append(time.perf_counter())
         if self.done == self.warmup + self.steps: self.seconds_per_step = seconds_per_step(self.ends, pl_module.device)
-
-@contextlib.contextmanager
-def _quiet():
-    "Silence Lightning's banners and the run-folder summary while a benchmark runs."
-    lg = logging.getLogger("lightning.pytorch"); level = lg.level; lg.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore"); yield
-    finally: lg.setLevel(level)
 
 def pipeline_step_time(model:str, # registered model name
                        data:str|None, # CIFAR-10 directory
@@ -63,7 +56,7 @@ def pipeline_step_time(model:str, # registered model name
                       ) -> float: # seconds per step
     "Seconds per training step of `genlib train MODEL`, measured inside one short run (one device)."
     timer = StepTimer(warmup, steps)
-    with tempfile.TemporaryDirectory() as tmp, _quiet():
+    with tempfile.TemporaryDirectory() as tmp, quietly():
         train(model, data_dir=data, epochs=1, batch_size=batch_size, seed=seed, out=out or tmp, devices=1,
               limit_batches=warmup + steps, limit_val_batches=1, fid_every=0, test=False, progress=False,
               callbacks=[timer], **options)
@@ -71,36 +64,16 @@ def pipeline_step_time(model:str, # registered model name
     return timer.seconds_per_step
 
 # %% ../nbs/17_bench.ipynb #fe600459
-def plain_step_fn(module:L.LightningModule, # a genlib model, its networks on the target device
-                 ): # `step(x)`: one training step on a batch of images
-    "A hand-written training step with the model's own losses and optimiser(s): no Lightning, no logging."
-    if isinstance(module, GANModule): return _plain_gan_step(module)
-    opt = module.configure_optimizers()
-    def step(x):
-        loss = module.compute_losses(x)["loss"]
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    return step
-
-def _plain_gan_step(module):
-    G, D, hp = module.net.generator, module.net.discriminator, module.hparams
-    opt_g, opt_d = module.configure_optimizers()
-    def step(x):
-        fake = G(torch.randn(len(x), hp.latent_dim, device=x.device))
-        opt_d.zero_grad(set_to_none=True); d_loss(D(x), D(fake.detach()), hp.loss).backward(); opt_d.step()
-        opt_g.zero_grad(set_to_none=True); g_loss(D(fake), hp.loss).backward(); opt_g.step()
-        if module.net.generator_ema is not None: module.net.generator_ema.update(G)
-    return step
-
 def _fresh_model(model:str, device, seed:int=0):
     "A newly built genlib model on `device` and its plain training step; seeded as `train` seeds before it builds the model."
     torch.manual_seed(seed)
     module = get_model(model)().to(device).train()
-    return module, plain_step_fn(module)
+    return module, module.plain_step()
 
 def _data_module(data, batch_size, seed, device) -> CIFAR10DataModule:
     "genlib's data, moved to `device` as `train` keeps it."
     dm = CIFAR10DataModule(data, batch_size=batch_size, seed=seed)
-    with _quiet(): dm.prepare_data(); dm.setup()
+    with quietly(): dm.prepare_data(); dm.setup()
     dm.tensors = {k: (x.to(device), y.to(device)) for k, (x, y) in dm.tensors.items()}
     return dm
 
@@ -127,7 +100,7 @@ def plain_loop(model:str, # registered model name
 def _timed_steps(step_seconds:float, seconds:float, warmup:int, per_epoch:int) -> int:
     return int(min(max(10, seconds/max(step_seconds, 1e-6)), per_epoch - warmup))
 
-def trainer_overhead(models=("ae", "gan"), # models to compare
+def trainer_overhead(models:list[str], # models to compare (names or import paths)
                      data:str|None=None, # CIFAR-10 directory
                      batch_size:int=128, # per step
                      seconds:float=5.0, # length of each timed segment
@@ -230,7 +203,7 @@ def _step_memory(model:str, batch_size:int, device:str, seed:int=0) -> dict:
     return {"parameters_m": sum(p.numel() for p in module.parameters())/1e6, "weights_mb": weights/2**20,
             "step_peak_mb": peak/2**20, "batch_size": batch_size, "measured_as": how}
 
-def step_memory(models=("ae", "vae", "gan", "realnvp"), # models to measure
+def step_memory(models:list[str], # models to measure
                 batch_size:int=128, # images per step
                 progress=print,
                ) -> dict: # {model: {"parameters_m", "weights_mb", "step_peak_mb", ...}}
@@ -248,7 +221,7 @@ def step_memory(models=("ae", "vae", "gan", "realnvp"), # models to measure
 GPU_OPTIONS = {"bf16": {"precision": "bf16-mixed"}, "channels_last": {"channels_last": True}, "compile": {"compile": True},
                "all": {"precision": "bf16-mixed", "channels_last": True, "compile": True}}
 
-def gpu_options(models=("ae", "gan"), # models to time
+def gpu_options(models:list[str], # models to time
                 data:str|None=None, # CIFAR-10 directory
                 batch_size:int=128, # per step
                 steps:int=100, # timed steps per run
@@ -276,8 +249,8 @@ def machine_info() -> dict:
 
 def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
                    out:str="bench.json", # JSON file to write
-                   models:str="ae,gan", # models for the trainer overhead (and GPU options)
-                   memory_models:str="ae,vae,gan,realnvp", # models for the memory of a step
+                   models:str="all", # comma-separated models for the trainer overhead (and GPU options); all: every model `genlib models` lists
+                   memory_models:str="all", # comma-separated models for the memory of a step; all: every model
                    batch_size:int=128, # training batch size everywhere
                    seconds:float=5.0, # length of each timed training segment
                    repeats:int=3, # interleaved repeats; the fastest counts
@@ -288,7 +261,7 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
     "Trainer overhead, data pipeline and memory benchmarks, printed as ratios and saved as JSON."
     check_arg(seconds > 0, f"--seconds must be > 0, got {seconds}")
     check_arg(repeats >= 1, f"--repeats must be >= 1, got {repeats}")
-    names = lambda s: [m.strip() for m in s.split(",") if m.strip()]
+    names = lambda s: model_names() if s.strip() == "all" else [m.strip() for m in s.split(",") if m.strip()]
     for m in names(models) + names(memory_models): get_model(m)  # unknown names fail before anything runs
     t0 = time.time()
     res = {"machine": machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import lightning as L
 from tqdm.auto import tqdm
-from .core import GenlibError, to_float, atomic_write, atomic_write_json, writable_dir_error
+from .core import GenlibError, to_float, atomic_write, atomic_write_json, writable_dir_error, derive_seed
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'data_dir', 'write_fake_cifar10', 'detect_layout', 'data_description',
@@ -245,7 +245,7 @@ class TensorLoader:
     def __len__(self): return self.n//self.batch_size if self.drop_last else math.ceil(self.n/self.batch_size)
 
     def _epoch_plan(self, epoch):
-        g = torch.Generator().manual_seed(self.seed*100_003 + epoch)
+        g = torch.Generator().manual_seed(derive_seed(self.seed, "data-epoch", epoch))
         order = torch.randperm(len(self.x), generator=g) if self.shuffle else torch.arange(len(self.x))
         flips = torch.rand(len(self.x), generator=g) < 0.5 if self.flip else None
         shard = order[self.rank::self.world_size][:self.n]

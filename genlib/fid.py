@@ -13,7 +13,7 @@ import torch.nn.functional as F
 import torchvision.models.inception as tvi
 import lightning as L
 from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, error_summary, to_float
+from .core import GenlibError, check_arg, error_summary, to_float, derive_seed, import_object
 from .data import CIFAR10DataModule, cache_dir, data_dir as find_data_dir
 from .metrics import FeatureStats, FID, InceptionScore, frechet_distance, inception_score
 
@@ -192,11 +192,7 @@ def get_extractor(name:str="inception", # "inception", "random-cnn", or "package
     if name == "inception": return FIDInceptionV3(inception_weights)
     if name == "random-cnn": return RandomCNN()
     if ":" in name:
-        mod, _, attr = name.partition(":")
-        try: factory = getattr(importlib.import_module(mod), attr)
-        except (ImportError, AttributeError) as e:
-            raise GenlibError(f"--extractor {name!r}: cannot import {attr} from {mod} ({e})") from None
-        m = factory()
+        m = import_object(name, "--extractor")()
         if not isinstance(m, nn.Module): raise GenlibError(f"--extractor {name!r} returned a {type(m).__name__}, not an nn.Module")
         return m.eval().requires_grad_(False)
     raise GenlibError(f"unknown --extractor {name!r}; use inception, random-cnn or package.module:factory")
@@ -270,12 +266,14 @@ def model_images(module, # a `GenerativeModule`
                  source:str="samples", # "samples", or "reconstructions" of `real`
                  real:torch.Tensor|None=None, # images in [0, 1] or uint8, to reconstruct
                  seed:int=0,
+                 sample_options:dict|None=None, # options of the model's sampler (e.g. a number of solver steps)
                 ):
     "Yield batches of `n` images in [0, 1]: samples of the model, or its reconstructions of `real`."
     check_arg(source in SOURCES, f"source must be samples or reconstructions, got {source!r}")
     if source == "samples":
         if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
-        for i, k in enumerate(range(0, n, batch_size)): yield module.sample(min(batch_size, n - k), seed=seed*1_000_003 + i)
+        for i, k in enumerate(range(0, n, batch_size)):
+            yield module.sample(min(batch_size, n - k), seed=derive_seed(seed, "sample-batch", i), **(sample_options or {}))
         return
     if not module.can_reconstruct: raise GenlibError(f"a {module.model_name} model does not reconstruct images")
     check_arg(real is not None and len(real) >= n, f"only {0 if real is None else len(real)} images to reconstruct for {n} FID images; lower --n-samples")
@@ -292,20 +290,22 @@ def model_scores(module, # a `GenerativeModule`
                  batch_size:int=250,
                  real:torch.Tensor|None=None, # images to reconstruct
                  seed:int=0, progress:bool=True,
+                 sample_options:dict|None=None, # options of the model's sampler, recorded in `measured_with`
                 ) -> dict: # {"metrics": {...}, "measured_with": {...}}
     "FID and/or Inception Score of a model's samples, or FID of its reconstructions, with what they were measured with."
     check_arg(not (inception_score_splits and source != "samples"), "the Inception Score is a score of samples")
     dev = module.device
     fid = FID(features=reference.mean.shape[0], reference=reference).to(dev) if reference is not None else None
     isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None
-    for x in tqdm(model_images(module, n, batch_size, source, real, seed), total=math.ceil(n/batch_size), desc=f"FID/IS {source}",
+    for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options), total=math.ceil(n/batch_size), desc=f"FID/IS {source}",
                   leave=False, disable=not progress):
         f, l = features_and_logits(extractor, x.float())
         if fid is not None: fid.update_features(f, real=False)
         if isc is not None:
             if l is None: raise GenlibError("the extractor has no logits (no `logits` method): no Inception Score")
             isc.update_logits(l)
-    common = {"n_samples": n, "source": source, "extractor": describe_extractor(extractor)}
+    common = {"n_samples": n, "source": source, "extractor": describe_extractor(extractor),
+              **({"sample_options": sample_options} if sample_options and source == "samples" else {})}
     out, key = {"metrics": {}, "measured_with": {}}, "fid" if source == "samples" else "fid_recon"
     if fid is not None:
         out["metrics"][key] = float(fid.compute())
@@ -324,7 +324,7 @@ class FIDTracker(L.Callback):
         self.measured_with = {}  # written into metrics.json by `MetricsJson`
     def on_validation_epoch_end(self, trainer, pl_module):
         if trainer.sanity_checking or (trainer.current_epoch + 1) % self.every: return
-        pl_module.prepare_sampling()  # on every process (the AE fits its latent density here)
+        pl_module.prepare_sampling()  # on every process (a model may fit a latent density here)
         self.extractor.to(pl_module.device)
         n = math.ceil(self.n/trainer.world_size)  # this process's share
         source, real = "samples", None
@@ -332,7 +332,7 @@ class FIDTracker(L.Callback):
             source, real = "reconstructions", torch.cat([x for x, _ in trainer.val_dataloaders])
         was_training = pl_module.training; pl_module.eval()
         sc = model_scores(pl_module, self.extractor, n, self.reference, source=source, batch_size=self.bs, real=real,
-                          seed=self.seed + 7919*trainer.global_rank + trainer.current_epoch, progress=False)
+                          seed=derive_seed(self.seed, "fid-tracker", trainer.global_rank, trainer.current_epoch), progress=False)
         pl_module.train(was_training)
         (key, fid), = sc["metrics"].items()
         self.measured_with = {"val/fid": {**sc["measured_with"][key], "n_samples": n*trainer.world_size}}

@@ -10,7 +10,7 @@ from torch import nn
 import torch.nn.functional as F
 from .core import check_arg
 from .metrics import kld_gaussian, bits_per_dim
-from .trainer import GenerativeModule, register_model
+from .model import GenerativeModule, register_model
 from .ae import ConvEncoder, ConvDecoder, GaussianMixture, LatentDensityModule
 
 # %% auto #0
@@ -67,6 +67,11 @@ def bernoulli_nll(logits:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
 @register_model("vae")
 class VAEModule(LatentDensityModule):
     "Convolutional VAE: reconstruction NLL + beta * KL, with a learned-variance Gaussian or a Bernoulli decoder."
+    bpd_term = "nelbo_bpd"  # logged with the Gaussian decoder only
+    bpd_kind = ("proxy: the negative ELBO under a continuous Gaussian decoder density at the pixel values, in bits/dim plus 8 bits; "
+                "not a bound on the likelihood of the 8-bit data")
+    reference_numbers = (("FID", "about 106", "a plain VAE's samples on CIFAR-10, Ghosh et al. 2020 (RAE)"),
+                         ("SSIM", "0.22", "the original report's best VAE; its samples were colour noise"))
     def __init__(self, latent_dim:int=128, # size of z
                  lr:float=1e-3, # Adam learning rate
                  channels:tuple=(64, 128, 256), # encoder channels per stride-2 stage
