@@ -45,6 +45,7 @@ def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ck
     except RuntimeError as e:  # e.g. written by an older version whose model had other parts
         raise GenlibError(f"{ckpt} does not fit the current {name!r} model ({error_summary(e)}...); "
                           f"it was probably written by another version of it: retrain, or use that version") from None
+    m.model_name = name  # the name it was trained under (an entry point's name, say), also where the class alone says another
     return m.eval()
 
 # %% ../nbs/07_evaluation.ipynb #d07fe88f

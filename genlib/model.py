@@ -52,6 +52,7 @@ class GenerativeModule(L.LightningModule):
 
     def step_generator(self) -> torch.Generator:
         "Random numbers for this training step from the run's seed, the step and the process: a resumed run draws them again."
+        if self.device.type == "meta": return None  # `check_losses_device`: shapes only, and meta has no generator
         return torch.Generator(self.device).manual_seed(derive_seed(self.noise_seed, "train-step", self.global_step, self.global_rank))
 
     @property
@@ -193,7 +194,8 @@ def model_names() -> list[str]:
     return sorted(set(MODELS) | set(_entry_points()))
 
 def _model_class(obj, what:str) -> type:
-    if not (isinstance(obj, type) and issubclass(obj, GenerativeModule)):
+    # what a model is, by what it has (a class re-defined in a notebook is not a subclass of the package's own)
+    if not (isinstance(obj, type) and issubclass(obj, L.LightningModule) and callable(getattr(obj, "compute_losses", None))):
         raise GenlibError(f"{what} is {obj!r}, not a subclass of genlib.model.GenerativeModule")
     return obj
 

@@ -1,0 +1,88 @@
+"A user's model from their own package, outside genlib, through the `genlib` command in fresh processes: by import path and by entry point."
+import os, json
+from pathlib import Path
+import pytest
+from genlib.callbacks import read_checkpoint
+from conftest import genlib
+
+MODEL = '''
+import torch
+from torch import nn
+from genlib.model import GenerativeModule
+
+class TinyAE(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Conv2d(3, width, 4, 4), nn.Flatten(), nn.Linear(width*64, 8))
+        self.dec = nn.Sequential(nn.Linear(8, 3*64), nn.Unflatten(1, (3, 8, 8)), nn.Upsample(scale_factor=4), nn.Sigmoid())
+    def forward(self, x): return self.dec(self.enc(x))
+    def reconstruct(self, x): return self(x)
+    def sample(self, n:int, generator:torch.Generator|None=None,
+               temperature:float=1.0, # scale of the codes
+              ):
+        return self.dec(temperature*torch.randn(n, 8, generator=generator).to(self.dec[0].weight.device))
+
+class MyModule(GenerativeModule):
+    "A user's tiny autoencoder."
+    progress_keys = ("mse",)
+    def __init__(self, width:int=4, # channels of the encoder
+                 lr:float=1e-2, # Adam learning rate
+                ):
+        super().__init__(); self.save_hyperparameters(); self.net = TinyAE(width)
+    def compute_losses(self, x):
+        mse = nn.functional.mse_loss(self.net(x), x)
+        return {"loss": mse, "mse": mse}
+'''
+
+@pytest.fixture
+def user_package(tmp_path):
+    "A folder with the package `mypkg` (not installed), and the environment that puts it on the path."
+    root = tmp_path/"user"; (root/"mypkg").mkdir(parents=True)
+    (root/"mypkg/__init__.py").write_text(""); (root/"mypkg/models.py").write_text(MODEL)
+    return root, {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+
+def publish_entry_point(root:Path, name:str, target:str):
+    "What `pip install` of a package with [project.entry-points.\"genlib.models\"] writes: a dist-info folder with entry_points.txt."
+    d = root/"mypkg-0.1.dist-info"; d.mkdir()
+    (d/"METADATA").write_text("Metadata-Version: 2.1\nName: mypkg\nVersion: 0.1\n")
+    (d/"entry_points.txt").write_text(f"[genlib.models]\n{name} = {target}\n")
+
+def train_resume_sample_evaluate(model:str, folder:str, data, out:Path, env:dict):
+    common = ["--data-dir", data, "--batch-size", 32, "--out", out, "--no-progress"]
+    genlib("train", model, "--epochs", 1, "--width", 2, *common, env=env)
+    genlib("train", model, "--epochs", 2, "--resume", *common, env=env)
+    last = out/folder/"version_0/checkpoints/last.ckpt"
+    ck = read_checkpoint(last)
+    assert ck["epoch"] == 1 and ck["hyper_parameters"]["width"] == 2 and ck["genlib_model"] == folder
+    assert ck["genlib_model_class"] == "mypkg.models:MyModule"
+    m = json.loads((out/folder/"version_0/metrics.json").read_text())
+    assert m["test"]["loss"] > 0 and m["model_class"] == "mypkg.models:MyModule" and "--width 2" in m["command"]
+    genlib("sample", last, "--n", 8, "--temperature", 0.5, "--out", out/"s.png", env=env)
+    assert (out/"s.png").stat().st_size > 0
+    ev = json.loads(genlib("evaluate", last, "--data-dir", data, "--metrics", "loss,ssim", "--no-progress", "--out", out/"ev.json", env=env).stdout)
+    assert ev["model"] == folder and ev["losses"]["mse"] > 0 and 0 < ev["metrics"]["ssim"] < 1
+    return last
+
+def test_model_by_import_path(fake_data, user_package, tmp_path):
+    root, env = user_package
+    last = train_resume_sample_evaluate("mypkg.models:MyModule", "my", fake_data, tmp_path/"runs", env)
+    out = genlib("models", "mypkg.models:MyModule", env=env).stdout
+    assert "A user's tiny autoencoder." in out and "--width" in out and "--temperature" in out
+    # without the package, every command that needs the model says which module is missing, in one line
+    r = genlib("sample", last, check=False)
+    assert r.returncode == 2 and "module 'mypkg.models' could not be imported" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = genlib("train", "mypkg.models:MyModule", "--epochs", 3, "--resume", "--out", tmp_path/"runs", check=False)
+    assert r.returncode == 2 and "module 'mypkg.models' could not be imported" in r.stderr
+
+def test_model_by_entry_point(fake_data, user_package, tmp_path):
+    root, env = user_package
+    publish_entry_point(root, "mine", "mypkg.models:MyModule")
+    listed = genlib("models", env=env).stdout
+    assert "mine: A user's tiny autoencoder." in listed and "realnvp:" in listed  # beside genlib's own
+    train_resume_sample_evaluate("mine", "mine", fake_data, tmp_path/"runs", env)
+
+def test_broken_entry_point_is_named(user_package):
+    root, env = user_package
+    publish_entry_point(root, "broken", "mypkg.nothere:Model")
+    r = genlib("train", "broken", env=env, check=False)
+    assert r.returncode == 2 and "module 'mypkg.nothere' could not be imported" in r.stderr and "published by mypkg" in r.stderr
