@@ -69,7 +69,8 @@ def run_summary(run:str|Path, # a run folder
     split = "test" if m.get("test") else "val"
     nums, ev, cls = m.get(split, {}), _evaluations(run), _model_class(m)
     pick = lambda *keys: next((src[k] for src in (ev["metrics"], nums, m.get("val", {})) for k in keys if k and k in src), None)
-    bpd_kind = ev["measured_with"].get("bpd", {}).get("kind") or getattr(cls, "bpd_kind", "")
+    # the model's own word for its number, else what the evaluation recorded (older files may hold an older, wrong, label)
+    bpd_kind = getattr(cls, "bpd_kind", "") or ev["measured_with"].get("bpd", {}).get("kind", "")
     return {"run": str(run.relative_to(root)) if root else str(run), "model": m.get("model", "?"), "model_class": cls,
             "configuration": _configuration(cls, hp), "epochs": m.get("epoch", -1) + 1,
             "steps": m.get("global_step"), "hardware": m.get("hardware", ""), "wall_time_s": m.get("wall_time_s"),
@@ -102,7 +103,7 @@ def report_table(rows:list[dict], # `run_summary` of each run
         extractor = r["fid_protocol"].split(",")[0] if r["fid"] is not None and r["fid_protocol"] else ""
         fid = _fmt(r["fid"]) + (f" ({extractor})" if extractor else "")  # a random-CNN FID must not pass for a standard one
         cells = [f"[{i}] {r['run']}", r["model"], r["configuration"], epochs, r["hardware"], _duration(r["wall_time_s"]),
-                 fid, _fmt(r["bpd"]) + (f" ({_kind_label(r['bpd_kind'])})" if r["bpd"] is not None and r["bpd_kind"] else ""), _fmt(r["ssim"]), _fmt(r["val_loss"]), r["numbers_from"], r["data"]]
+                 fid, _fmt(r["is"]), _fmt(r["bpd"]) + (f" ({_kind_label(r['bpd_kind'])})" if r["bpd"] is not None and r["bpd_kind"] else ""), _fmt(r["ssim"]), _fmt(r["val_loss"]), r["numbers_from"], r["data"]]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     lines += ["", "Commands:", ""]
     for i, r in enumerate(rows, 1):

@@ -86,3 +86,16 @@ def test_broken_entry_point_is_named(user_package):
     publish_entry_point(root, "broken", "mypkg.nothere:Model")
     r = genlib("train", "broken", env=env, check=False)
     assert r.returncode == 2 and "module 'mypkg.nothere' could not be imported" in r.stderr and "published by mypkg" in r.stderr
+
+def test_the_readme_example_trains(fake_data, tmp_path):
+    "The README's 'Add your own model' code, as a user would save it, trains through the command line by import path."
+    readme = (Path(__file__).parent.parent/"README.md").read_text()
+    section = readme[readme.index("## Add your own model"):readme.index("## Results")]
+    code = section[section.index("```python\n") + 10:]; code = code[:code.index("```")]
+    assert code.startswith("# mypkg/models.py") and len(code.strip().splitlines()) <= 20
+    (tmp_path/"mypkg").mkdir(); (tmp_path/"mypkg/__init__.py").write_text(""); (tmp_path/"mypkg/models.py").write_text(code)
+    env = {"PYTHONPATH": str(tmp_path)}
+    genlib("train", "mypkg.models:MyModule", "--width", 8, "--epochs", 1, "--data-dir", fake_data, "--batch-size", 32,
+           "--out", tmp_path/"runs", "--no-progress", env=env)
+    m = json.loads((tmp_path/"runs/my/version_0/metrics.json").read_text())
+    assert m["test"]["mse"] > 0 and "--width 8" in m["command"]
