@@ -74,7 +74,7 @@ class GaussianMixture(nn.Module):
         (n, dim), K_max = z.shape, len(self.weights)
         check_arg(n >= 2, f"{n} codes are too few to fit a density")  # fewer than dim: the ridge keeps the covariance invertible
         K = max(1, min(K_max, n//(10*dim)))  # at least 10 codes per dimension for every full covariance
-        z = z.detach().double()  # on the codes' device: fitted on the CPU, it took most of each epoch of a GPU run
+        z = z.detach().double()  # on the codes' device: a GPU run fits on the GPU, without copying the codes to the CPU
         f64 = dict(dtype=z.dtype, device=z.device)
         ridge = 1e-4*z.var(0).mean()*torch.eye(dim, **f64)
         # one Gaussian: its maximum-likelihood fit is the mean and the (population) covariance

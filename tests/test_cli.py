@@ -4,7 +4,7 @@ from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
 from conftest import genlib, GENLIB, clean_env
-from genlib.trainer import read_checkpoint
+from genlib.callbacks import read_checkpoint
 
 RUN_FILES = ["hparams.yaml", "metrics.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt",
              "images/reconstructions_epoch000.png"]
@@ -145,10 +145,11 @@ def test_sample_from_another_model_type(fake_data, tmp_path):
     genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 2, "--batch-size", 8,
            "--out", tmp_path, "--no-progress", "--no-test")
     ck = read_checkpoint(tmp_path/"ae/version_0/checkpoints/last.ckpt")
-    files = {"realnvp.ckpt": {**ck, "genlib_model": "realnvp"}, "mine.ckpt": {**ck, "genlib_model": "mine"}, "weights.pt": ck["state_dict"]}
+    files = {"realnvp.ckpt": {**ck, "genlib_model": "realnvp", "genlib_model_class": "genlib.realnvp:RealNVPModule"},
+             "mine.ckpt": {**ck, "genlib_model": "mine", "genlib_model_class": None}, "weights.pt": ck["state_dict"]}
     for name, obj in files.items(): torch.save(obj, tmp_path/name)
     for name, msg in (("realnvp.ckpt", "says it holds a 'realnvp' model, but its hyperparameters do not fit one"),
-                      ("mine.ckpt", "holds a 'mine' model, which is not registered here (models: ae, gan, realnvp, vae)"),
+                      ("mine.ckpt", "holds a 'mine' model, which is not known here (models: ae, gan, realnvp, vae)"),
                       ("weights.pt", "is not a genlib checkpoint")):
         r = genlib("sample", tmp_path/name, "--out", tmp_path/"s.png", check=False)
         lines = r.stderr.strip().splitlines()
