@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_evaluation.ipynb #535c6521
 from __future__ import annotations
-import inspect
+import sys, inspect, contextlib
 from pathlib import Path
 import torch
 import lightning as L
@@ -73,7 +73,7 @@ def split_terms(module:GenerativeModule, # the model
     "Means of `eval_terms` over a split (loss terms; SSIM, MSE and BCE of reconstructions), through Lightning's test loop."
     loader = dm.loader(split, shuffle=False)
     n = min(len(dm.tensors[split][0]), min(len(loader), limit_batches or len(loader))*loader.batch_size)
-    with quietly(stdout=False):
+    with quietly(stdout=False), contextlib.redirect_stdout(sys.stderr):  # the progress bar: stdout is the command's JSON
         trainer = L.Trainer(accelerator="gpu" if default_device().type == "cuda" else "cpu", devices=1, logger=False,
                             enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
                             limit_test_batches=limit_batches or 1.0)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.metadata
 from typing import Callable
 import torch
-from torch import nn
 import torch.nn.functional as F
 import lightning as L
 from .core import GenlibError, derive_seed, import_object, keyword_options
