@@ -24,7 +24,6 @@ class TinyNet(nn.Module):
     def sample(self, n:int, generator:torch.Generator|None=None):
         return self.dec(torch.randn(n, self.latent_dim, generator=generator).to(self.dec[0].weight.device))
 
-@register_model("tiny")
 class TinyModule(GenerativeModule):
     "The pipeline's test model: a tiny autoencoder on MSE that can plant a NaN loss at step `nan_at_step`."
     def __init__(self, latent_dim:int=8, # size of the code
@@ -36,3 +35,7 @@ class TinyModule(GenerativeModule):
         mse = nn.functional.mse_loss(self.net(x), x)
         if self.training and self.global_step == self.hparams.nan_at_step: mse = mse*float("nan")
         return {"loss": mse, "mse": mse}
+
+# %% ../nbs/04b_testing.ipynb #26687a49
+#| eval: false
+register_model("tiny")(TinyModule)
