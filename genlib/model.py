@@ -73,7 +73,7 @@ class GenerativeModule(L.LightningModule):
               ) -> torch.Tensor: # images (n, 3, 32, 32) in [0, 1]
         "Draw `n` new images."
         if not self.can_sample: raise GenlibError(self.cannot_sample_reason())
-        self.check_sample_options(options)
+        if options: self.check_sample_options(options)  # reads the sampler's docments: not on every call of a plain sample
         g = torch.Generator().manual_seed(seed) if seed is not None else None
         return self.net.sample(n, generator=g, **options)
 
