@@ -212,13 +212,13 @@ class EMA(nn.Module):
         check_arg(0 < decay < 1, f"the weight average's decay must be in (0, 1), got {decay}")
         self.module, self.decay = copy.deepcopy(net).requires_grad_(False), decay
         self.register_buffer("steps", torch.tensor(0))
-        # False until the BatchNorm statistics are computed for the current average; not saved: a loaded average recomputes them
-        self.register_buffer("batchnorm_fresh", torch.tensor(False), persistent=False)
+        # False until the BatchNorm statistics are computed for the current average; a host flag, not saved: a loaded average recomputes them
+        self.batchnorm_fresh = False
         self.has_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.module.modules())
         self._steps = None  # a host copy of `steps`, so that `update` never reads the device
 
     def _load_from_state_dict(self, *args, **kwargs):
-        super()._load_from_state_dict(*args, **kwargs); self._steps = None
+        super()._load_from_state_dict(*args, **kwargs); self._steps, self.batchnorm_fresh = None, False
 
     @torch.no_grad()
     def update(self, net:nn.Module):
@@ -226,15 +226,15 @@ class EMA(nn.Module):
         if self._steps is None: self._steps = int(self.steps)
         t = self._steps; d = min(self.decay, (1 + t)/(10 + t))
         torch._foreach_lerp_(list(self.module.parameters()), list(net.parameters()), 1 - d)
-        self._steps += 1; self.steps.fill_(self._steps); self.batchnorm_fresh.fill_(False)
+        self._steps += 1; self.steps.fill_(self._steps); self.batchnorm_fresh = False
 
     @torch.no_grad()
     def averaged(self, batches=None, # inputs for the BatchNorm statistics: an iterable of batches, or a function returning one
                 ) -> nn.Module: # the averaged network
         "The averaged network, with BatchNorm statistics computed for its own weights (recomputed on `batches` when the weights changed)."
-        if self.has_batchnorm and not bool(self.batchnorm_fresh):
+        if self.has_batchnorm and not self.batchnorm_fresh:
             if batches is None: raise GenlibError("the averaged network has BatchNorm layers: pass input batches to compute their statistics")
             update_bn(batches() if callable(batches) else batches, self.module)
-            self.batchnorm_fresh.fill_(True)
+            self.batchnorm_fresh = True
         return self.module
     def forward(self, *args): return self.module(*args)

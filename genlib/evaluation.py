@@ -10,7 +10,7 @@ import torch
 import lightning as L
 from .core import GenlibError, check_arg, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
 from .data import CIFAR10DataModule
-from .model import GenerativeModule, get_model, model_names
+from .model import GenerativeModule, model_names, recorded_model
 from .callbacks import read_checkpoint
 from .fid import get_extractor, reference_stats, model_scores
 
@@ -24,10 +24,9 @@ def checkpoint_model(ck:dict, # a loaded checkpoint
     "The model class that wrote a checkpoint: imported by its recorded import path, else found by its recorded name."
     name, path = ck.get("genlib_model"), ck.get("genlib_model_class")
     if name is None or "state_dict" not in ck: raise GenlibError(f"{ckpt} is not a genlib checkpoint (it names no genlib model)")
-    if path and not path.startswith("__main__:"):
-        try: return get_model(path)
-        except GenlibError as e: raise GenlibError(f"{ckpt} holds a {name!r} model that cannot be loaded here: {e}") from None
-    if name in model_names(): return get_model(name)
+    try: cls = recorded_model(name, path)
+    except GenlibError as e: raise GenlibError(f"{ckpt} holds a {name!r} model that cannot be loaded here: {e}") from None
+    if cls is not None: return cls
     raise GenlibError(f"{ckpt} holds a {name!r} model, which is not known here (models: {', '.join(model_names())}); "
                       f"install or import the package that provides it")
 

@@ -14,7 +14,7 @@ from .metrics import ssim
 
 # %% auto #0
 __all__ = ['MODELS', 'MODEL_ENTRY_POINTS', 'NonFiniteLossError', 'logs_this_step', 'GenerativeModule', 'register_model',
-           'model_path', 'model_names', 'get_model', 'check_losses_device']
+           'model_path', 'model_names', 'get_model', 'recorded_model', 'check_losses_device']
 
 # %% ../nbs/04_model.ipynb #fe219d49
 class NonFiniteLossError(GenlibError):
@@ -83,8 +83,9 @@ class GenerativeModule(L.LightningModule):
 
     def check_sample_options(self, options:dict):
         "Fail, naming the option, when `options` has one the sampler does not take."
-        if bad := sorted(set(options) - set(self.sample_options())):
-            have = ", ".join("--" + k.replace("_", "-") for k in self.sample_options()) or "none"
+        opts = self.sample_options()
+        if bad := sorted(set(options) - set(opts)):
+            have = ", ".join("--" + k.replace("_", "-") for k in opts) or "none"
             raise GenlibError(f"a {self.model_name} model's sampler has no option {', '.join('--' + k.replace('_', '-') for k in bad)} "
                               f"(its options: {have})")
 
@@ -209,6 +210,13 @@ def get_model(model:str, # a name (`model_names`) or an import path "package.mod
         return MODELS[model] if MODELS.get(model) is cls else register_model(model)(cls)
     raise GenlibError(f"unknown model {model!r}; choose one of: {', '.join(model_names()) or '(none installed)'}, "
                       f"or give an import path package.module:Class")
+
+def recorded_model(name:str|None, # the model name a checkpoint or metrics.json recorded
+                   path:str|None, # the import path it recorded (None in files of older versions)
+                  ) -> type|None: # the class; None when the name is not known here and there is no usable path
+    "The model class a run recorded: imported by its path, else found by its name. A class defined in a notebook or script (`__main__`) has no path another process can use."
+    if path and not path.startswith("__main__:"): return get_model(path)  # an import failure names the module
+    return get_model(name) if name in model_names() else None
 
 # %% ../nbs/04_model.ipynb #d3v1c3a1
 def check_losses_device(module:GenerativeModule, # a fresh model

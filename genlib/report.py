@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 import matplotlib.pyplot as plt
 from .core import GenlibError, atomic_write, _same
-from .model import get_model
+from .model import recorded_model
 from .compare import plot_runs
 
 # %% auto #0
@@ -25,11 +25,8 @@ def find_runs(root:str|Path, # a folder of runs (searched recursively)
 
 def _model_class(m:dict) -> type|None:
     "The class of a run's model, from the import path or the name its metrics.json recorded; None when it is not installed here."
-    for spec in (m.get("model_class"), m.get("model")):
-        if spec and not spec.startswith("__main__:"):
-            try: return get_model(spec)
-            except GenlibError: pass
-    return None
+    try: return recorded_model(m.get("model"), m.get("model_class"))
+    except GenlibError: return None
 
 def _configuration(cls:type|None, hp:dict) -> str:
     "Hyperparameters that differ from the model's defaults, and the batch size."
