@@ -87,12 +87,15 @@ def parse_model_args(model:str, # model name or import path
 
 def parse_sample_args(ckpt:str, # a checkpoint
                       args:list[str], # the arguments `genlib sample` / `evaluate` did not know
-                     ) -> dict: # keyword arguments for the model's sampler
-    "The sampler options of the checkpoint's model given on the command line."
+                      likelihood:bool=False, # also the options of the model's likelihood (`genlib evaluate`)
+                     ) -> dict: # keyword arguments for the model's sampler (and likelihood)
+    "The sampler options (and likelihood options) of the checkpoint's model given on the command line."
     if not args: return {}
     ck = read_checkpoint(ckpt); cls = checkpoint_model(ck, ckpt)
-    opts = cls(**ck.get("hyper_parameters", {})).sample_options()
-    return parse_options(opts, args, f"an option of the {ck['genlib_model']} model's sampler", f"see `genlib models {ck['genlib_model']}`")
+    m = cls(**ck.get("hyper_parameters", {}))
+    opts = {**m.sample_options(), **(m.likelihood_options() if likelihood else {})}
+    owner = f"an option of the {ck['genlib_model']} model's sampler" + (" or likelihood" if likelihood else "")
+    return parse_options(opts, args, owner, f"see `genlib models {ck['genlib_model']}`")
 
 # %% ../nbs/20_cli.ipynb #329a4a38
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -113,12 +116,15 @@ def _train_cmd(ctx, model, **kwargs):
 @cli.command("models")
 @click.argument("model", required=False)
 def _models_cmd(model):
-    "List the models, or the hyperparameters and sampler options of MODEL (flags of `genlib train MODEL` and `genlib sample`)."
+    "List the models, or the hyperparameters, sampler options and likelihood options of MODEL (flags of `genlib train MODEL`, `genlib sample`, `genlib evaluate`)."
     for name in [model] if model else model_names():
         click.echo(f"{name}: {(get_model(name).__doc__ or '').strip()}")
         if not model: continue
+        m = get_model(name)()
         for title, opts in (("hyperparameters (genlib train)", model_options(name)),
-                            ("sampler options (genlib sample, genlib evaluate)", get_model(name)().sample_options())):
+                            ("sampler options (genlib sample, genlib evaluate)", m.sample_options()),
+                            ("likelihood options (genlib evaluate --metrics bpd)", m.likelihood_options())):
+            if not opts and title.startswith("likelihood"): continue
             click.echo(f" {title}:" + ("" if opts else " none"))
             for k, (anno, default, doc) in opts.items(): click.echo(f"  --{k.replace('_', '-'):<20} {doc}  [default: {default}]")
 
@@ -136,7 +142,7 @@ def _sample_cmd(ctx, ckpt, **kwargs):
 @click.pass_context
 def _evaluate_cmd(ctx, ckpt, **kwargs):
     "Losses, bits/dim, MSE/BCE/SSIM of reconstructions and FID/IS of the model in checkpoint CKPT; prints JSON."
-    click.echo(json.dumps(evaluate(ckpt, **kwargs, **parse_sample_args(ckpt, ctx.args)), indent=2))
+    click.echo(json.dumps(evaluate(ckpt, **kwargs, **parse_sample_args(ckpt, ctx.args, likelihood=True)), indent=2))
 
 @cli.command("weights")
 @options_from(fetch_inception_weights)

@@ -4,13 +4,13 @@
 
 # %% ../nbs/07_evaluation.ipynb #535c6521
 from __future__ import annotations
-import sys, inspect, contextlib
+import sys, math, inspect, contextlib
 from pathlib import Path
 import torch
 import lightning as L
 from .core import GenlibError, check_arg, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
 from .data import CIFAR10DataModule
-from .model import GenerativeModule, model_names, recorded_model
+from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
 from .callbacks import read_checkpoint
 from .fid import get_extractor, reference_stats, model_scores
 
@@ -68,16 +68,23 @@ def split_terms(module:GenerativeModule, # the model
                 split:str="val", # "train", "val" or "test"
                 limit_batches:int|None=None, # only the first this many batches
                 progress:bool=True, # Lightning's progress bar
-               ) -> tuple[dict, int]: # ({term: mean over the split}, number of images)
-    "Means of `eval_terms` over a split (loss terms; SSIM, MSE and BCE of reconstructions), through Lightning's test loop."
+                likelihood:dict|None=None, # also compute `likelihood_terms` with these options; None: not
+               ) -> tuple[dict, int, dict]: # ({term: mean over the split}, number of images, {per-image term: standard error of its mean})
+    "Means of `eval_terms` (and `likelihood_terms` when asked) over a split, through Lightning's test loop; standard errors of the per-image terms."
     loader = dm.loader(split, shuffle=False)
     n = min(len(dm.tensors[split][0]), min(len(loader), limit_batches or len(loader))*loader.batch_size)
-    with quietly(stdout=False), contextlib.redirect_stdout(sys.stderr):  # the progress bar: stdout is the command's JSON
-        trainer = L.Trainer(accelerator="gpu" if default_device().type == "cuda" else "cpu", devices=1, logger=False,
-                            enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
-                            limit_test_batches=limit_batches or 1.0)
-        got = trainer.test(module, dataloaders=loader, verbose=False)[0]
-    return {k.removeprefix("test/"): float(v) for k, v in got.items()}, n
+    module.test_likelihood = likelihood
+    try:
+        with quietly(stdout=False), contextlib.redirect_stdout(sys.stderr):  # the progress bar: stdout is the command's JSON
+            trainer = L.Trainer(accelerator="gpu" if default_device().type == "cuda" else "cpu", devices=1, logger=False,
+                                enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
+                                limit_test_batches=limit_batches or 1.0)
+            got = trainer.test(module, dataloaders=loader, verbose=False)[0]
+    finally: module.test_likelihood = None
+    got = {k.removeprefix("test/"): float(v) for k, v in got.items()}
+    squares = {k.removesuffix(SQUARE_SUFFIX): v for k, v in got.items() if k.endswith(SQUARE_SUFFIX)}
+    stderr = {k: math.sqrt(max(sq - got[k]**2, 0.0)/max(n - 1, 1)) for k, sq in squares.items()}
+    return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr
 
 # %% ../nbs/07_evaluation.ipynb #7f362c12
 EVAL_METRICS = ("loss", "bpd", "mse", "bce", "ssim", "fid", "fid_recon", "is")
@@ -108,17 +115,20 @@ def evaluate(ckpt:str, # checkpoint to evaluate
              seed:int=0, # seed of the generated images and of any noise in the losses
              progress:bool=True, # progress bars
              out:str|None=None, # also write the JSON to this file
-             **sample_options, # options of the model's sampler for FID/IS samples (`genlib models MODEL` lists them)
+             **options, # options of the model's sampler (FID/IS samples) and of its likelihood (bpd); `genlib models MODEL` lists them
             ) -> dict: # {"command", "model", "checkpoint", "split", "n_images", "losses", "metrics", "measured_with"}
     "Loss terms, bits/dim, reconstruction metrics (MSE, BCE, SSIM) and FID / Inception Score of a checkpoint."
-    call = {k: v for k, v in locals().items() if k not in ("ckpt", "sample_options")}  # the arguments, for the record
+    call = {k: v for k, v in locals().items() if k not in ("ckpt", "options")}  # the arguments, for the record
     check_arg(split in ("train", "val", "test"), f"--split must be train, val or test, got {split!r}")
     check_arg(batch_size >= 1, f"--batch-size must be >= 1, got {batch_size}")
     check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
     check_arg(n_samples >= 10, f"--n-samples must be >= 10, got {n_samples}")
     dev = default_device()
     m = load_module(ckpt).to(dev)
-    m.check_sample_options(sample_options)
+    m.check_sample_options(options, likelihood=True)
+    sample_options = {k: v for k, v in options.items() if k in m.sample_options()}
+    likelihood = {k: d for k, (_, d, _) in m.likelihood_options().items()}
+    likelihood.update({k: v for k, v in options.items() if k in likelihood})
     names = _metric_list(metrics, m)
     if ({"fid", "is"} & set(names)) and not m.can_sample:
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
@@ -126,16 +136,19 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
     defaults = {**{k: p.default for k, p in inspect.signature(evaluate).parameters.items()},
-                **{k: d for k, (_, d, _) in m.sample_options().items()}}
-    res = {"command": command_line(["genlib", "evaluate", ckpt], {**call, **sample_options}, defaults),
+                **{k: d for k, (_, d, _) in m.sample_options().items()}, **{k: d for k, (_, d, _) in m.likelihood_options().items()}}
+    res = {"command": command_line(["genlib", "evaluate", ckpt], {**call, **options}, defaults),
            "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
     if {"loss", "bpd", *_RECONSTRUCTION_TERMS} & set(names):
         torch.manual_seed(seed)  # random parts of the losses (a posterior sample, dequantisation noise) repeat
-        terms, res["n_images"] = split_terms(m, dm, split, limit_batches, progress)
+        terms, res["n_images"], stderr = split_terms(m, dm, split, limit_batches, progress, likelihood if "bpd" in names else None)
         if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in _RECONSTRUCTION_TERMS.values()}
         if "bpd" in names:
+            if m.bpd_term not in terms:
+                raise GenlibError(f"a {m.model_name} model declares bpd_term={m.bpd_term!r}, but neither eval_terms nor likelihood_terms returns it")
             res["metrics"]["bpd"] = terms[m.bpd_term]
-            res["measured_with"]["bpd"] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": m.bpd_term, "kind": m.bpd_kind}
+            res["measured_with"]["bpd"] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": m.bpd_term, "kind": m.bpd_kind,
+                                           "standard_error": stderr.get(m.bpd_term), **({"options": likelihood} if likelihood else {})}
         res["metrics"].update({k: terms[t] for k, t in _RECONSTRUCTION_TERMS.items() if k in names})
     if fx is not None:
         ref = reference_stats(reference, fx, data_dir, batch_size, progress=progress) if {"fid", "fid_recon"} & set(names) else None

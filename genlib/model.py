@@ -13,10 +13,12 @@ from .core import GenlibError, derive_seed, import_object, keyword_options
 from .metrics import ssim
 
 # %% auto #0
-__all__ = ['MODELS', 'MODEL_ENTRY_POINTS', 'NonFiniteLossError', 'logs_this_step', 'GenerativeModule', 'register_model',
-           'model_path', 'model_names', 'get_model', 'recorded_model', 'check_losses_device']
+__all__ = ['SQUARE_SUFFIX', 'MODELS', 'MODEL_ENTRY_POINTS', 'NonFiniteLossError', 'logs_this_step', 'GenerativeModule',
+           'register_model', 'model_path', 'model_names', 'get_model', 'recorded_model', 'check_losses_device']
 
 # %% ../nbs/04_model.ipynb #fe219d49
+SQUARE_SUFFIX = "__mean_square"  # the test loop logs per-image terms' mean squares under this suffix
+
 class NonFiniteLossError(GenlibError):
     "A loss became NaN or Inf; training stops, the last good checkpoint is kept."
 
@@ -81,12 +83,19 @@ class GenerativeModule(L.LightningModule):
         "{name: (annotation, default, doc)}: the keyword options of `self.net.sample` after `n` and `generator` (a sampling temperature, an ODE solver's number of steps)."
         return keyword_options(type(self.net).sample, skip=("n", "generator")) if hasattr(self.net, "sample") else {}
 
-    def check_sample_options(self, options:dict):
-        "Fail, naming the option, when `options` has one the sampler does not take."
-        opts = self.sample_options()
+    def likelihood_options(self) -> dict:
+        "{name: (annotation, default, doc)}: the keyword options of `likelihood_terms` after `x` (an ODE solver's steps, a number of probes)."
+        return keyword_options(type(self).likelihood_terms, skip=("x",))
+
+    def check_sample_options(self, options:dict, # {name: value} given on the command line
+                             likelihood:bool=False, # also accept the options of `likelihood_terms` (`genlib evaluate`)
+                            ):
+        "Fail, naming the option, when `options` has one the sampler (or the likelihood) does not take."
+        opts = {**self.sample_options(), **(self.likelihood_options() if likelihood else {})}
         if bad := sorted(set(options) - set(opts)):
             have = ", ".join("--" + k.replace("_", "-") for k in opts) or "none"
-            raise GenlibError(f"a {self.model_name} model's sampler has no option {', '.join('--' + k.replace('_', '-') for k in bad)} "
+            what = "sampler and likelihood have" if likelihood else "sampler has"
+            raise GenlibError(f"a {self.model_name} model's {what} no option {', '.join('--' + k.replace('_', '-') for k in bad)} "
                               f"(its options: {have})")
 
     def prepare_sampling(self):
@@ -139,10 +148,19 @@ class GenerativeModule(L.LightningModule):
             terms.update(ssim=ssim(r, x), recon_mse=F.mse_loss(r, x), recon_bce=F.binary_cross_entropy(r.clamp(0, 1), x))
         return terms
 
+    def likelihood_terms(self, x:torch.Tensor) -> dict[str, torch.Tensor]:
+        "Terms too costly for every validation (a likelihood that needs an ODE solve): only `genlib evaluate --metrics bpd` computes them, in the test loop. An override's keyword options become `genlib evaluate` flags."
+        return {}
+
+    test_likelihood: dict|None = None  # options for `likelihood_terms` in the test loop; None: not computed (set by `genlib evaluate`)
+
     def _eval_step(self, stage, batch):
         terms = self.eval_terms(batch[0])
+        if stage == "test" and self.test_likelihood is not None: terms.update(self.likelihood_terms(batch[0], **self.test_likelihood))
         self.check_finite(terms, stage)
-        self.log_losses(stage, terms, len(batch[0]))
+        # a per-image term (B,) is logged as its mean; in the test loop also its mean square, for a standard error over the split
+        squares = {f"{k}{SQUARE_SUFFIX}": v.detach().double().square().mean() for k, v in terms.items() if stage == "test" and v.dim() == 1}
+        self.log_losses(stage, {**{k: v.mean() for k, v in terms.items()}, **squares}, len(batch[0]))
 
     def validation_step(self, batch, batch_idx): self._eval_step("val", batch)
     def test_step(self, batch, batch_idx): self._eval_step("test", batch)
