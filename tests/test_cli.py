@@ -98,6 +98,29 @@ def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
     r = genlib("sample", ck.parent.parent.parent.parent/"missing.ckpt", check=False)
     assert r.returncode == 2
 
+FM_SMALL = ["--channels", 8, "--channel-mults", "1,2", "--blocks", 1, "--attention", 16, "--dropout", 0]
+
+def test_flow_matching_train_sample_evaluate(fake_data, tmp_path):
+    "Flow matching through the commands alone: train, sample with the ODE solver's options, FID, IS and the bits/dim estimate with its own options."
+    genlib("train", "fm", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16,
+           "--out", tmp_path, "--no-progress", *FM_SMALL)
+    run = tmp_path/"fm"/"version_0"
+    m = json.loads((run/"metrics.json").read_text())
+    assert m["model_class"] == "genlib.flow_matching:FlowMatchingModule" and m["test"]["loss"] > 0 and "bpd" not in m["test"]
+    ck = run/"checkpoints/best.ckpt"
+    genlib("sample", ck, "--n", 8, "--steps", 2, "--solver", "euler", "--out", tmp_path/"s.png")
+    assert (tmp_path/"s.png").stat().st_size > 0
+    ev = json.loads(genlib("evaluate", ck, "--data-dir", fake_data, "--split", "test", "--metrics", "fid,is,bpd", "--n-samples", 80,
+                           "--extractor", "random-cnn", "--steps", 3, "--probes", 2, "--no-progress").stdout)
+    bpd = ev["measured_with"]["bpd"]
+    assert 0 < ev["metrics"]["bpd"] < 20 and bpd["standard_error"] > 0 and bpd["kind"].startswith("estimate:")
+    assert bpd["options"] == {"steps": 3, "solver": "heun", "probes": 2} and ev["measured_with"]["fid"]["sample_options"] == {"steps": 3}
+    assert ev["metrics"]["fid"] > 0 and ev["metrics"]["inception_score"] >= 1 and ev["command"].endswith("--steps 3 --probes 2")
+    r = genlib("sample", ck, "--probes", 2, check=False)  # a likelihood option is not a sampler option
+    assert r.returncode == 2 and "no such option --probes" in r.stderr, r.stderr
+    listed = genlib("models", "fm").stdout
+    assert "likelihood options (genlib evaluate --metrics bpd):\n  --steps" in listed and "--probes" in listed and "--coupling" in listed
+
 def _bad_data(kind, tmp):
     "A small CIFAR-10 copy with one defect."
     if kind == "a file": (tmp/"cifar.tar.gz").write_bytes(b"not a directory"); return tmp/"cifar.tar.gz"
@@ -149,7 +172,7 @@ def test_sample_from_another_model_type(fake_data, tmp_path):
              "mine.ckpt": {**ck, "genlib_model": "mine", "genlib_model_class": None}, "weights.pt": ck["state_dict"]}
     for name, obj in files.items(): torch.save(obj, tmp_path/name)
     for name, msg in (("realnvp.ckpt", "says it holds a 'realnvp' model, but its hyperparameters do not fit one"),
-                      ("mine.ckpt", "holds a 'mine' model, which is not known here (models: ae, gan, realnvp, vae)"),
+                      ("mine.ckpt", "holds a 'mine' model, which is not known here (models: ae, fm, gan, realnvp, vae)"),
                       ("weights.pt", "is not a genlib checkpoint")):
         r = genlib("sample", tmp_path/name, "--out", tmp_path/"s.png", check=False)
         lines = r.stderr.strip().splitlines()
