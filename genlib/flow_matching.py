@@ -106,6 +106,8 @@ class SelfAttention(nn.Module):
 # %% ../nbs/16b_flow_matching.ipynb #fm000022
 class Level(nn.ModuleList):
     "A residual block and, at the resolutions that have it, self-attention after it."
+    def __init__(self, layers:list): # modules called in turn with (x, time features)
+        super().__init__(layers)
     def forward(self, x, temb):
         for layer in self: x = layer(x, temb)
         return x
