@@ -121,10 +121,9 @@ def _models_cmd(model):
         click.echo(f"{name}: {(get_model(name).__doc__ or '').strip()}")
         if not model: continue
         m = get_model(name)()
-        for title, opts in (("hyperparameters (genlib train)", model_options(name)),
-                            ("sampler options (genlib sample, genlib evaluate)", m.sample_options()),
-                            ("likelihood options (genlib evaluate --metrics bpd)", m.likelihood_options())):
-            if not opts and title.startswith("likelihood"): continue
+        sections = [("hyperparameters (genlib train)", model_options(name)), ("sampler options (genlib sample, genlib evaluate)", m.sample_options())]
+        if lik := m.likelihood_options(): sections.append(("likelihood options (genlib evaluate --metrics bpd)", lik))
+        for title, opts in sections:
             click.echo(f" {title}:" + ("" if opts else " none"))
             for k, (anno, default, doc) in opts.items(): click.echo(f"  --{k.replace('_', '-'):<20} {doc}  [default: {default}]")
 

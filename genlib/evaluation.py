@@ -126,9 +126,10 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     dev = default_device()
     m = load_module(ckpt).to(dev)
     m.check_sample_options(options, likelihood=True)
-    sample_options = {k: v for k, v in options.items() if k in m.sample_options()}
-    likelihood = {k: d for k, (_, d, _) in m.likelihood_options().items()}
-    likelihood.update({k: v for k, v in options.items() if k in likelihood})
+    sampler_defaults = {k: d for k, (_, d, _) in m.sample_options().items()}
+    likelihood_defaults = {k: d for k, (_, d, _) in m.likelihood_options().items()}
+    sample_options = {k: v for k, v in options.items() if k in sampler_defaults}
+    likelihood = {**likelihood_defaults, **{k: v for k, v in options.items() if k in likelihood_defaults}}
     names = _metric_list(metrics, m)
     if ({"fid", "is"} & set(names)) and not m.can_sample:
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
@@ -136,7 +137,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
     defaults = {**{k: p.default for k, p in inspect.signature(evaluate).parameters.items()},
-                **{k: d for k, (_, d, _) in m.sample_options().items()}, **{k: d for k, (_, d, _) in m.likelihood_options().items()}}
+                **sampler_defaults, **likelihood_defaults}
     res = {"command": command_line(["genlib", "evaluate", ckpt], {**call, **options}, defaults),
            "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
     if {"loss", "bpd", *_RECONSTRUCTION_TERMS} & set(names):

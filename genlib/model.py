@@ -159,8 +159,10 @@ class GenerativeModule(L.LightningModule):
         if stage == "test" and self.test_likelihood is not None: terms.update(self.likelihood_terms(batch[0], **self.test_likelihood))
         self.check_finite(terms, stage)
         # a per-image term (B,) is logged as its mean; in the test loop also its mean square, for a standard error over the split
-        squares = {f"{k}{SQUARE_SUFFIX}": v.detach().double().square().mean() for k, v in terms.items() if stage == "test" and v.dim() == 1}
-        self.log_losses(stage, {**{k: v.mean() for k, v in terms.items()}, **squares}, len(batch[0]))
+        per_image = [k for k, v in terms.items() if v.dim() == 1]
+        logged = {**terms, **{k: terms[k].mean() for k in per_image}}
+        if stage == "test": logged.update({f"{k}{SQUARE_SUFFIX}": terms[k].detach().double().square().mean() for k in per_image})
+        self.log_losses(stage, logged, len(batch[0]))
 
     def validation_step(self, batch, batch_idx): self._eval_step("val", batch)
     def test_step(self, batch, batch_idx): self._eval_step("test", batch)
