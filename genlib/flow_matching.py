@@ -175,7 +175,7 @@ def ode_step(f, # f(state, t) -> its time derivative; a state is a tuple of tens
     if solver == "euler": return move(state, d1, h)
     if solver == "midpoint": return move(state, f(move(state, d1, h/2), t + h/2), h)
     d2 = f(move(state, d1, h), t + h)
-    return tuple(s + h/2*(a + b) for s, a, b in zip(state, d1, d2))
+    return move(state, tuple((a + b)/2 for a, b in zip(d1, d2)), h)
 
 def integrate(f, state:tuple, t0:float, t1:float, steps:int, solver:str="heun", path:bool=False):
     "Solve from t0 to t1 in `steps` equal steps; the final state, or with `path` the list of states at every step."
@@ -190,7 +190,7 @@ def integrate(f, state:tuple, t0:float, t1:float, steps:int, solver:str="heun", 
 
 # %% ../nbs/16b_flow_matching.ipynb #fm000035
 class FlowMatching(nn.Module):
-    "A velocity U-Net and its weight average; `sample(n)` integrates dx/dt = v(x, t) from noise (t = 0) to images (t = 1), `nll(x)` back."
+    "A velocity U-Net and its weight average; `sample(n)` integrates dx/dt = v(x, t) from noise (t = 0) to images (t = 1), `flow_nll` back."
     def __init__(self, ema:float=0.9999, # decay of the weight average that samples (0: sample from the live network)
                  **unet, # `UNet` hyperparameters
                 ):
@@ -213,17 +213,18 @@ class FlowMatching(nn.Module):
                    steps:int=25, solver:str="heun",
                   ) -> list[torch.Tensor]: # steps + 1 batches in the flow's range, from x0 to images
         "Every intermediate state of the solve from noise to images."
-        net = self.sampler
-        return [s[0] for s in integrate(lambda s, t: (self.velocity(s[0], t, net),), (x0,), 0.0, 1.0, steps, solver, path=True)]
+        return [s[0] for s in self._solve(x0, steps, solver, path=True)]
+
+    def _solve(self, x0, steps, solver, path=False):
+        net = self.sampler  # looked up once: the average's property is not free
+        return integrate(lambda s, t: (self.velocity(s[0], t, net),), (x0,), 0.0, 1.0, steps, solver, path)
 
     def sample(self, n:int, generator:torch.Generator|None=None,
                steps:int=25, # solver steps from noise (t = 0) to images (t = 1); a step costs 1 network evaluation (euler) or 2 (heun, midpoint)
                solver:str="heun", # "euler", "midpoint" or "heun"
               ) -> torch.Tensor: # images (n, 3, 32, 32) in [0, 1]
         "n images from noise drawn with `generator` (on the CPU)."
-        x0 = torch.randn(n, 3, 32, 32, generator=generator).to(self._device())
-        net = self.sampler
-        x1, = integrate(lambda s, t: (self.velocity(s[0], t, net),), (x0,), 0.0, 1.0, steps, solver)
+        x1, = self._solve(torch.randn(n, 3, 32, 32, generator=generator).to(self._device()), steps, solver)
         return to_unsigned(x1).clamp(0, 1)
 
 
@@ -232,7 +233,7 @@ class FlowMatching(nn.Module):
 def flow_nll(flow:FlowMatching, # the model; its `sampler` network is measured
              x:torch.Tensor, # images (B, 3, 32, 32) in [0, 1] holding k/255
              generator:torch.Generator|None=None, # dequantisation noise and probes (on x's device); None: the global one
-             steps:int=25, solver:str="heun", # the solve from the image (t = 1) back to noise (t = 0)
+             steps:int=200, solver:str="heun", # the solve from the image (t = 1) back to noise (t = 0); it needs many more steps than a sample (`16c`)
              probes:int=1, # Hutchinson probes per image (Rademacher vectors, fixed along the solve); more lower the variance
             ) -> torch.Tensor: # -log p(y) in nats per image, y the uniformly dequantised images in [0, 1]
     "Negative log-likelihood by the instantaneous change of variables, log p1(x1) = log p0(x0) - integral of div v, with Hutchinson's estimate of the divergence."
