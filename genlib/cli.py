@@ -122,7 +122,7 @@ def _models_cmd(model):
         if not model: continue
         m = get_model(name)()
         sections = [("hyperparameters (genlib train)", model_options(name)), ("sampler options (genlib sample, genlib evaluate)", m.sample_options())]
-        if lik := m.likelihood_options(): sections.append(("likelihood options (genlib evaluate --metrics bpd)", lik))
+        if lik := m.likelihood_options(): sections.append(("likelihood options (genlib evaluate --metrics bpd,nll)", lik))
         for title, opts in sections:
             click.echo(f" {title}:" + ("" if opts else " none"))
             for k, (anno, default, doc) in opts.items(): click.echo(f"  --{k.replace('_', '-'):<20} {doc}  [default: {default}]")

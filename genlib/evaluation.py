@@ -69,26 +69,30 @@ def split_terms(module:GenerativeModule, # the model
                 limit_batches:int|None=None, # only the first this many batches
                 progress:bool=True, # Lightning's progress bar
                 likelihood:dict|None=None, # also compute `likelihood_terms` with these options; None: not
+                likelihood_for:tuple|None=None, # ... for these terms: not when `eval_terms` has them all; None: always
                ) -> tuple[dict, int, dict]: # ({term: mean over the split}, number of images, {per-image term: standard error of its mean})
     "Means of `eval_terms` (and `likelihood_terms` when asked) over a split, through Lightning's test loop; standard errors of the per-image terms."
     loader = dm.loader(split, shuffle=False)
     n = min(len(dm.tensors[split][0]), min(len(loader), limit_batches or len(loader))*loader.batch_size)
-    module.test_likelihood = likelihood
+    module.test_likelihood, module.test_likelihood_for, module.test_likelihood_computed = likelihood, likelihood_for, False
     try:
         with quietly(stdout=False), contextlib.redirect_stdout(sys.stderr):  # the progress bar: stdout is the command's JSON
             trainer = L.Trainer(accelerator="gpu" if default_device().type == "cuda" else "cpu", devices=1, logger=False,
                                 enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
                                 limit_test_batches=limit_batches or 1.0)
             got = trainer.test(module, dataloaders=loader, verbose=False)[0]
-    finally: module.test_likelihood = None
+    finally: module.test_likelihood = module.test_likelihood_for = None
     got = {k.removeprefix("test/"): float(v) for k, v in got.items()}
     squares = {k.removesuffix(SQUARE_SUFFIX): v for k, v in got.items() if k.endswith(SQUARE_SUFFIX)}
     stderr = {k: math.sqrt(max(sq - got[k]**2, 0.0)/max(n - 1, 1)) for k, sq in squares.items()}
     return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr
 
 # %% ../nbs/07_evaluation.ipynb #7f362c12
-EVAL_METRICS = ("loss", "bpd", "mse", "bce", "ssim", "fid", "fid_recon", "is")
+EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "fid_recon", "is")
 _RECONSTRUCTION_TERMS = {"mse": "recon_mse", "bce": "recon_bce", "ssim": "ssim"}  # `--metrics` name: the term `eval_terms` logs
+
+def _likelihood_metrics(m:GenerativeModule) -> list[tuple]:  # (metric, the model's term, what kind of number it is)
+    return [("bpd", m.bpd_term, m.bpd_kind), ("nll", m.nll_term, m.nll_kind)]
 
 def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     if metrics is None: return ["loss", "mse", "ssim"] if m.can_reconstruct else ["loss"]
@@ -99,13 +103,15 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
         raise GenlibError(f"--metrics {','.join(rec)} compare reconstructions with their inputs, and a {m.model_name} model does not reconstruct")
     if "bpd" in names and m.bpd_term is None:
         raise GenlibError(f"--metrics bpd: a {m.model_name} model declares no likelihood in bits/dim (bpd_term)")
+    if "nll" in names and m.nll_term is None:
+        raise GenlibError(f"--metrics nll: a {m.model_name} model declares no estimate of the negative log-likelihood besides bits/dim (nll_term); try --metrics bpd")
     return names
 
 @torch.no_grad()
 def evaluate(ckpt:str, # checkpoint to evaluate
              data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
              split:str="val", # data split for losses and reconstruction metrics: "val", "test" or "train"
-             metrics:str|None=None, # comma-separated: loss,bpd,mse,bce,ssim,fid (samples),fid_recon (reconstructions of SPLIT),is; None: loss (+ mse,ssim if the model reconstructs)
+             metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid (samples),fid_recon (reconstructions of SPLIT),is; None: loss (+ mse,ssim if the model reconstructs)
              n_samples:int=10_000, # images for FID and IS (samples, or reconstructions of the first N of SPLIT)
              reference:str="full-train", # real images FID compares with: full-train (official 50k), train, val, test
              extractor:str="inception", # FID/IS network: inception (standard), random-cnn (offline checks), package.module:factory
@@ -115,7 +121,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
              seed:int=0, # seed of the generated images and of any noise in the losses
              progress:bool=True, # progress bars
              out:str|None=None, # also write the JSON to this file
-             **options, # options of the model's sampler (FID/IS samples) and of its likelihood (bpd); `genlib models MODEL` lists them
+             **options, # options of the model's sampler (FID/IS samples) and of its likelihood (bpd, nll); `genlib models MODEL` lists them
             ) -> dict: # {"command", "model", "checkpoint", "split", "n_images", "losses", "metrics", "measured_with"}
     "Loss terms, bits/dim, reconstruction metrics (MSE, BCE, SSIM) and FID / Inception Score of a checkpoint."
     call = {k: v for k, v in locals().items() if k not in ("ckpt", "options")}  # the arguments, for the record
@@ -140,16 +146,19 @@ def evaluate(ckpt:str, # checkpoint to evaluate
                 **sampler_defaults, **likelihood_defaults}
     res = {"command": command_line(["genlib", "evaluate", ckpt], {**call, **options}, defaults),
            "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
-    if {"loss", "bpd", *_RECONSTRUCTION_TERMS} & set(names):
+    likelihood_for = [term for metric, term, _ in _likelihood_metrics(m) if metric in names]
+    if {"loss", "bpd", "nll", *_RECONSTRUCTION_TERMS} & set(names):
         torch.manual_seed(seed)  # random parts of the losses (a posterior sample, dequantisation noise) repeat
-        terms, res["n_images"], stderr = split_terms(m, dm, split, limit_batches, progress, likelihood if "bpd" in names else None)
+        terms, res["n_images"], stderr = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for)
         if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in _RECONSTRUCTION_TERMS.values()}
-        if "bpd" in names:
-            if m.bpd_term not in terms:
-                raise GenlibError(f"a {m.model_name} model declares bpd_term={m.bpd_term!r}, but neither eval_terms nor likelihood_terms returns it")
-            res["metrics"]["bpd"] = terms[m.bpd_term]
-            res["measured_with"]["bpd"] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": m.bpd_term, "kind": m.bpd_kind,
-                                           "standard_error": stderr.get(m.bpd_term), **({"options": likelihood} if likelihood else {})}
+        for metric, term, kind in _likelihood_metrics(m):
+            if metric not in names: continue
+            if term not in terms:
+                raise GenlibError(f"a {m.model_name} model declares {metric}_term={term!r}, but neither eval_terms nor likelihood_terms returns it")
+            res["metrics"][metric] = terms[term]
+            res["measured_with"][metric] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": term, "kind": kind,
+                                            "standard_error": stderr.get(term),
+                                            **({"options": likelihood} if likelihood and m.test_likelihood_computed else {})}
         res["metrics"].update({k: terms[t] for k, t in _RECONSTRUCTION_TERMS.items() if k in names})
     if fx is not None:
         ref = reference_stats(reference, fx, data_dir, batch_size, progress=progress) if {"fid", "fid_recon"} & set(names) else None

@@ -39,7 +39,9 @@ class GenerativeModule(L.LightningModule):
     default_fid_every: int = 0  # `train(fid_every=None)` tracks a cheap FID every this many epochs (0: off)
     ddp_unused_parameters: bool = False  # True: a backward pass uses only some parameters (two optimisers), DDP must look for the rest
     bpd_term: str|None = None  # the loss term that is bits/dim (`genlib evaluate --metrics bpd`, the report), or None
-    bpd_kind: str = ""  # what that number is: an exact likelihood, a bound or a proxy, and how it was made
+    bpd_kind: str = ""  # what that number is: an exact likelihood, a bound or a proxy, and how it was made (a property when it depends on the hyperparameters)
+    nll_term: str|None = None  # a term of `likelihood_terms`: a tighter estimate of the NLL in bits/dim than bpd_term (`--metrics nll`), or None
+    nll_kind: str = ""  # what that number is, as for bpd_kind
     reference_numbers: tuple = ()  # (metric, value, source) to print beside this model's runs in `genlib report`
     noise_seed: int = 0  # the run's seed, set by `train`
 
@@ -149,14 +151,17 @@ class GenerativeModule(L.LightningModule):
         return terms
 
     def likelihood_terms(self, x:torch.Tensor) -> dict[str, torch.Tensor]:
-        "Terms too costly for every validation (a likelihood that needs an ODE solve): only `genlib evaluate --metrics bpd` computes them, in the test loop. An override's keyword options become `genlib evaluate` flags."
+        "Terms too costly for every validation (a likelihood that needs an ODE solve, an importance-weighted bound): only `genlib evaluate --metrics bpd,nll` computes them, in the test loop. An override's keyword options become `genlib evaluate` flags."
         return {}
 
     test_likelihood: dict|None = None  # options for `likelihood_terms` in the test loop; None: not computed (set by `genlib evaluate`)
+    test_likelihood_for: tuple|None = None  # the terms it is computed for: not in batches whose `eval_terms` have them all; None: always
+    test_likelihood_computed: bool = False  # set when a test batch computed it
 
     def _eval_step(self, stage, batch):
         terms = self.eval_terms(batch[0])
-        if stage == "test" and self.test_likelihood is not None: terms.update(self.likelihood_terms(batch[0], **self.test_likelihood))
+        if stage == "test" and self.test_likelihood is not None and (self.test_likelihood_for is None or set(self.test_likelihood_for) - terms.keys()):
+            terms.update(self.likelihood_terms(batch[0], **self.test_likelihood)); self.test_likelihood_computed = True
         self.check_finite(terms, stage)
         # a per-image term (B,) is logged as its mean; in the test loop also its mean square, for a standard error over the split
         per_image = [k for k, v in terms.items() if v.dim() == 1]

@@ -119,7 +119,7 @@ def test_flow_matching_train_sample_evaluate(fake_data, tmp_path):
     r = genlib("sample", ck, "--probes", 2, check=False)  # a likelihood option is not a sampler option
     assert r.returncode == 2 and "no such option --probes" in r.stderr, r.stderr
     listed = genlib("models", "fm").stdout
-    assert "likelihood options (genlib evaluate --metrics bpd):\n  --steps" in listed and "--probes" in listed and "--coupling" in listed
+    assert "likelihood options (genlib evaluate --metrics bpd,nll):\n  --steps" in listed and "--probes" in listed and "--coupling" in listed
 
 def _bad_data(kind, tmp):
     "A small CIFAR-10 copy with one defect."
