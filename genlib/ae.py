@@ -12,7 +12,8 @@ from .core import check_arg
 from .model import GenerativeModule, register_model
 
 # %% auto #0
-__all__ = ['down', 'up', 'ConvEncoder', 'ConvDecoder', 'GaussianMixture', 'AutoEncoder', 'LatentDensityModule', 'AEModule']
+__all__ = ['RIDGE_FLOOR', 'down', 'up', 'ConvEncoder', 'ConvDecoder', 'GaussianMixture', 'AutoEncoder', 'LatentDensityModule',
+           'AEModule']
 
 # %% ../nbs/10_ae.ipynb #44f361bc
 def down(cin:int, cout:int) -> nn.Sequential:
@@ -36,20 +37,23 @@ class ConvEncoder(nn.Module):
     def forward(self, x): return self.fc(self.convs(x).flatten(1))
 
 class ConvDecoder(nn.Module):
-    "Vectors (B, in_dim) -> images (B, 3, 32, 32) in [0, 1] (sigmoid output)."
+    "Vectors (B, in_dim) -> images (B, 3, 32, 32) in [0, 1] (sigmoid output); `logits` (B, out_channels, 32, 32) before it."
     def __init__(self, in_dim:int, # size of the input vector
                  channels:tuple=(32, 64, 128), # the encoder's channels; the decoder runs them in reverse
+                 out_channels:int=3, # channels of `logits`: 3, or the parameters of a likelihood per pixel (the VAE's)
                 ):
         super().__init__()
         cs = tuple(reversed(channels))
         self.side, self.c0 = 32 >> len(channels), cs[0]
         self.fc = nn.Sequential(nn.Linear(in_dim, cs[0]*self.side**2), nn.ReLU(inplace=True))
         self.ups = nn.Sequential(*[up(a, b) for a, b in zip(cs, cs[1:])])
-        self.out = nn.ConvTranspose2d(cs[-1], 3, 4, 2, 1)
+        self.out = nn.ConvTranspose2d(cs[-1], out_channels, 4, 2, 1)
     def logits(self, z): return self.out(self.ups(self.fc(z).view(-1, self.c0, self.side, self.side)))
     def forward(self, z): return torch.sigmoid(self.logits(z))
 
 # %% ../nbs/10_ae.ipynb #a40db0fb
+RIDGE_FLOOR = 1e-6  # smallest variance added to every covariance's diagonal
+
 class GaussianMixture(nn.Module):
     "K full-covariance Gaussians over R^dim, fitted with EM; parameters are buffers, saved with the model."
     def __init__(self, dim:int, components:int=10):
@@ -73,10 +77,11 @@ class GaussianMixture(nn.Module):
            ) -> GaussianMixture:
         (n, dim), K_max = z.shape, len(self.weights)
         check_arg(n >= 2, f"{n} codes are too few to fit a density")  # fewer than dim: the ridge keeps the covariance invertible
-        K = max(1, min(K_max, n//(10*dim)))  # at least 10 codes per dimension for every full covariance
+        K = self.components_for(n)
         z = z.detach().double()  # on the codes' device: a GPU run fits on the GPU, without copying the codes to the CPU
         f64 = dict(dtype=z.dtype, device=z.device)
-        ridge = 1e-4*z.var(0).mean()*torch.eye(dim, **f64)
+        # relative to the codes' spread, with an absolute floor: constant codes (a collapsed encoder) have no spread at all
+        ridge = max(1e-4*float(z.var(0).mean()), RIDGE_FLOOR)*torch.eye(dim, **f64)
         # one Gaussian: its maximum-likelihood fit is the mean and the (population) covariance
         w, mu, cov = torch.ones(1, **f64), z.mean(0, keepdim=True), (torch.cov(z.T, correction=0) + ridge)[None]
         if K > 1:  # EM from K random codes as means, or from the current fit
@@ -113,6 +118,12 @@ class GaussianMixture(nn.Module):
 
     def log_prob(self, z:torch.Tensor) -> torch.Tensor: return self._dist().log_prob(z)
 
+    def components_for(self, n:int) -> int:
+        "How many components a fit to `n` codes uses: at most `n // (10 dim)`, so that every full covariance has 10 codes per dimension."
+        return max(1, min(len(self.weights), n//(10*self.means.shape[1])))
+    @property
+    def fitted_components(self) -> int: return int(self.weights.gt(0).sum()) if bool(self.fitted) else 0
+
 # %% ../nbs/10_ae.ipynb #ed07ddc7
 class AutoEncoder(nn.Module):
     "Convolutional autoencoder: images (B, 3, 32, 32) in [0, 1] -> codes (B, latent_dim) -> images in [0, 1]."
@@ -148,12 +159,18 @@ class LatentDensityModule(GenerativeModule):
     def validation_step(self, batch, batch_idx):
         super().validation_step(batch, batch_idx)
         self._codes.append(self.latent_codes(batch[0]).detach())
+    def on_validation_epoch_end(self):  # the fit after this validation uses this many components: logged, so metrics.json has it
+        n = sum(len(c) for c in getattr(self, "_codes", []))*self.trainer.world_size
+        if n >= 2: self.log("val/density_components", float(self.net.density.components_for(n)))
     def prepare_sampling(self):
         codes = getattr(self, "_codes", [])
         if not codes or getattr(self, "_fitted_at", None) == self.global_step: return  # once per validation
         z = torch.cat(codes)
         if self.trainer.world_size > 1: z = self.all_gather(z).flatten(0, 1)  # the same fit on every process
         self.net.density.fit(z, warm=True); self._fitted_at = self.global_step  # from the last epoch's fit: a few EM steps, not 100
+    def on_save_checkpoint(self, checkpoint):
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["genlib_density_components"] = self.net.density.fitted_components  # fitted, not asked for (0: not yet)
 
 @register_model("ae")
 class AEModule(LatentDensityModule):

@@ -13,13 +13,13 @@ import torch.nn.functional as F
 import torchvision.models.inception as tvi
 import lightning as L
 from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, error_summary, to_float, derive_seed, import_object
+from .core import GenlibError, check_arg, error_summary, to_float, to_uint8, derive_seed, import_object
 from .data import CIFAR10DataModule, cache_dir, data_dir as find_data_dir
 from .metrics import FeatureStats, FID, InceptionScore, frechet_distance, inception_score
 
 # %% auto #0
-__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'REFERENCE_SPLITS', 'SOURCES', 'FIDInceptionA',
-           'FIDInceptionC', 'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path',
+__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED',
+           'FIDInceptionA', 'FIDInceptionC', 'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path',
            'fetch_inception_weights', 'inception_weights', 'file_sha256', 'random_fid_inception', 'RandomCNN',
            'get_extractor', 'state_sha256', 'describe_extractor', 'features_and_logits', 'reference_images',
            'image_features', 'reference_stats', 'model_images', 'model_scores', 'FIDTracker']
@@ -258,6 +258,7 @@ def reference_stats(split:str="full-train", # which real images
 
 # %% ../nbs/03_fid.ipynb #2858d2cb
 SOURCES = ("samples", "reconstructions")
+QUANTIZED = "model images rounded to 8 bits (to_uint8) before the extractor, like the real ones and like a saved PNG"
 
 @torch.no_grad()
 def model_images(module, # a `GenerativeModule`
@@ -299,12 +300,12 @@ def model_scores(module, # a `GenerativeModule`
     isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None
     for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options), total=math.ceil(n/batch_size), desc=f"FID/IS {source}",
                   leave=False, disable=not progress):
-        f, l = features_and_logits(extractor, x.float())
+        f, l = features_and_logits(extractor, to_uint8(x))  # 8 bits, as the real images and as a saved PNG would hold them
         if fid is not None: fid.update_features(f, real=False)
         if isc is not None:
             if l is None: raise GenlibError("the extractor has no logits (no `logits` method): no Inception Score")
             isc.update_logits(l)
-    common = {"n_samples": n, "source": source, "extractor": describe_extractor(extractor),
+    common = {"n_samples": n, "source": source, "extractor": describe_extractor(extractor), "quantized": QUANTIZED,
               **({"sample_options": sample_options} if sample_options and source == "samples" else {})}
     out, key = {"metrics": {}, "measured_with": {}}, "fid" if source == "samples" else "fid_recon"
     if fid is not None:
