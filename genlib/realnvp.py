@@ -13,9 +13,9 @@ from .metrics import bits_per_dim
 from .model import GenerativeModule, register_model
 
 # %% auto #0
-__all__ = ['ARCHITECTURES', 'dequantize', 'LogitTransform', 'checkerboard_mask', 'channel_mask', 'squeeze', 'unsqueeze',
-           'Squeeze', 'AffineCoupling', 'SimpleST', 'ResidualBlock', 'ResNetST', 'FactorOut', 'RealNVP',
-           'RealNVPModule']
+__all__ = ['ARCHITECTURES', 'OPTIMIZERS', 'dequantize', 'LogitTransform', 'checkerboard_mask', 'channel_mask', 'squeeze',
+           'unsqueeze', 'Squeeze', 'AffineCoupling', 'SimpleST', 'ResidualBlock', 'ResNetST', 'ActNorm', 'InvConv1x1',
+           'ChannelCoupling', 'GlowST', 'FactorOut', 'RealNVP', 'RealNVPModule']
 
 # %% ../nbs/15_realnvp.ipynb #fe13d102
 def dequantize(x:torch.Tensor, # images in [0, 1] holding k/255
@@ -62,6 +62,10 @@ class Squeeze(nn.Module):
     def forward(self, x): return squeeze(x), x.new_zeros(len(x))
     def inverse(self, y): return unsqueeze(y)
 
+def _scale_shift(st_net, x, scale, bounded):  # the raw network output -> (s, t), with s = a tanh(raw) when bounded
+    s, t = st_net(x).chunk(2, 1)
+    return (scale*torch.tanh(s) if bounded else s), t
+
 class AffineCoupling(nn.Module):
     "Affine coupling: values where `mask` is 1 condition a scale and shift of the others; forward returns (y, log-det per image)."
     def __init__(self, mask:torch.Tensor, # broadcastable to (1, C, H, W)
@@ -74,8 +78,7 @@ class AffineCoupling(nn.Module):
         self.st_net, self.bounded = st_net, bounded
         self.scale = nn.Parameter(torch.ones(1, channels, 1, 1))
     def _st(self, xm):
-        s, t = self.st_net(xm).chunk(2, 1)
-        if self.bounded: s = self.scale*torch.tanh(s)
+        s, t = _scale_shift(self.st_net, xm, self.scale, self.bounded)
         inv = 1 - self.mask
         return s*inv, t*inv
     def forward(self, x):
@@ -119,8 +122,70 @@ class ResNetST(nn.Module):
                                  nn.BatchNorm2d(features), nn.ReLU(), _zero(last) if zero_init else last)
     def forward(self, x): return self.net(x)
 
+# %% ../nbs/15_realnvp.ipynb #9fe1b488
+class ActNorm(nn.Module):
+    "Per-channel y = (x + bias) exp(log_scale), initialised on the first training batch to zero mean and unit variance per channel; forward returns (y, log-det per image)."
+    def __init__(self, channels:int):
+        super().__init__()
+        self.bias, self.log_scale = nn.Parameter(torch.zeros(1, channels, 1, 1)), nn.Parameter(torch.zeros(1, channels, 1, 1))
+        self.register_buffer("initialized", torch.tensor(False))
+        self._ready = None  # a host copy of `initialized`: the check costs no device sync per step
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs); self._ready = None
+
+    @torch.no_grad()
+    def _initialize(self, x):
+        mean, sq = x.mean((0, 2, 3), keepdim=True), x.square().mean((0, 2, 3), keepdim=True)
+        if torch.distributed.is_available() and torch.distributed.is_initialized():  # the same start on every DDP process
+            for v in (mean, sq): torch.distributed.all_reduce(v); v /= torch.distributed.get_world_size()
+        self.bias.copy_(-mean); self.log_scale.copy_(-((sq - mean**2).clamp(min=0).sqrt() + 1e-6).log()); self.initialized.fill_(True)
+
+    def forward(self, x):
+        if self.training and not self._ready and x.device.type != "meta":
+            if not (ready := bool(self.initialized)): self._initialize(x)
+            self._ready = True
+        return (x + self.bias)*self.log_scale.exp(), (self.log_scale.sum()*x.shape[2]*x.shape[3]).expand(len(x))
+    def inverse(self, y): return y*(-self.log_scale).exp() - self.bias
+
+class InvConv1x1(nn.Module):
+    "Invertible 1x1 convolution: a learned channel mixing W (c x c), started as a random rotation; forward returns (y, H W log|det W| per image)."
+    def __init__(self, channels:int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.linalg.qr(torch.randn(channels, channels))[0])
+    def forward(self, x):
+        return F.conv2d(x, self.weight[:, :, None, None]), (torch.linalg.slogdet(self.weight)[1]*x.shape[2]*x.shape[3]).expand(len(x))
+    def inverse(self, y): return F.conv2d(y, torch.linalg.inv(self.weight)[:, :, None, None])
+
+class ChannelCoupling(nn.Module):
+    "Affine coupling on a channel split: the first `channels // 2` channels condition a scale and shift of the rest; forward returns (y, log-det per image)."
+    def __init__(self, channels:int, # C
+                 st_net:nn.Module, # (B, C // 2, H, W) -> (B, 2 (C - C // 2), H, W): raw scale and shift
+                 bounded:bool=True, # s = a * tanh(raw) with a learned per-channel a (else s = raw)
+                ):
+        super().__init__()
+        self.half, self.st_net, self.bounded = channels//2, st_net, bounded
+        self.scale = nn.Parameter(torch.ones(1, channels - channels//2, 1, 1))
+    def forward(self, x):
+        xa, xb = x[:, :self.half], x[:, self.half:]
+        s, t = _scale_shift(self.st_net, xa, self.scale, self.bounded)
+        return torch.cat([xa, xb*s.exp() + t], 1), s.flatten(1).sum(1)
+    def inverse(self, y):
+        ya, yb = y[:, :self.half], y[:, self.half:]
+        s, t = _scale_shift(self.st_net, ya, self.scale, self.bounded)
+        return torch.cat([ya, (yb - t)*(-s).exp()], 1)
+
+class GlowST(nn.Module):
+    "Glow's scale and shift network: 3x3 conv, ReLU, 1x1 conv, ReLU, 3x3 conv (zero-initialised). (B, c_in, H, W) -> (B, 2 c_out, H, W)."
+    def __init__(self, c_in:int, c_out:int, features:int=128, zero_init:bool=True):
+        super().__init__()
+        last = nn.Conv2d(features, 2*c_out, 3, padding=1)
+        self.net = nn.Sequential(nn.Conv2d(c_in, features, 3, padding=1), nn.ReLU(), nn.Conv2d(features, features, 1), nn.ReLU(),
+                                 _zero(last) if zero_init else last)
+    def forward(self, x): return self.net(x)
+
 # %% ../nbs/15_realnvp.ipynb #de1aea31
-ARCHITECTURES = ("multiscale", "flat")
+ARCHITECTURES = ("multiscale", "flat", "glow")
 
 class FactorOut(nn.Module):
     "Marks where half of the channels leave the flow (handled by `RealNVP`)."
@@ -128,8 +193,8 @@ class FactorOut(nn.Module):
 class RealNVP(nn.Module):
     "Images (B, 3, S, S) in [0, 1] <-> latents (B, 3 S^2), N(0, I) under the model; `nll(x)` in nats per image."
     def __init__(self, image_size:int=32, # S
-                 architecture:str="multiscale", # "multiscale" (the paper's) or "flat" (the original report's)
-                 num_scales:int=2, # multi-scale: scales (num_scales - 1 squeezes)
+                 architecture:str="multiscale", # "multiscale" (the paper's), "flat" (the original report's) or "glow" (Glow's steps)
+                 num_scales:int=2, # multi-scale: scales (num_scales - 1 squeezes); glow: levels (num_scales squeezes)
                  blocks:int=8, # multi-scale: residual blocks per s,t network
                  features:int=64, # channels inside the s,t networks
                  flat_layers:int=8, # flat: coupling layers
@@ -139,12 +204,14 @@ class RealNVP(nn.Module):
                  dequantize:bool=True, # uniform dequantisation (else a density on the discrete values)
                  alpha:float=0.05, # logit pre-processing: y -> logit(alpha + (1 - 2 alpha) y)
                  temperature:float=1.0, # default sampling temperature
+                 glow_steps:int=4, # glow: flow steps (actnorm, 1x1 convolution, coupling) per level
                 ):
         super().__init__()
         check_arg(architecture in ARCHITECTURES, f"--architecture must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}")
-        check_arg(num_scales >= 1 and image_size % 2**(num_scales - 1) == 0,
-                  f"--num-scales {num_scales} needs an image size divisible by {2**(num_scales - 1)}")
-        check_arg(blocks >= 0 and features >= 1 and flat_layers >= 1, "--blocks must be >= 0, --features and --flat-layers >= 1")
+        squeezes = num_scales if architecture == "glow" else num_scales - 1
+        check_arg(num_scales >= 1 and image_size % 2**squeezes == 0, f"--num-scales {num_scales} needs an image size divisible by {2**squeezes}")
+        check_arg(blocks >= 0 and features >= 1 and flat_layers >= 1 and glow_steps >= 1,
+                  "--blocks must be >= 0, --features, --flat-layers and --glow-steps >= 1")
         self.image_size, self.dequantize, self.temperature = image_size, dequantize, temperature
         self.pre = LogitTransform(alpha if logit else None)
         layers, c, s = [], 3, image_size
@@ -158,6 +225,12 @@ class RealNVP(nn.Module):
             c, s = 4*c, s//2
             layers += [Squeeze(), *[coupling(channel_mask(c, j % 2), c) for j in range(3)], FactorOut()]
             c //= 2
+        for i in range(num_scales if architecture == "glow" else 0):  # squeeze, the steps, factor out half (not after the last level)
+            c, s = 4*c, s//2
+            layers.append(Squeeze())
+            for _ in range(glow_steps):
+                layers += [ActNorm(c), InvConv1x1(c), ChannelCoupling(c, GlowST(c//2, c - c//2, features, zero_init), bounded_scale)]
+            if i < num_scales - 1: layers.append(FactorOut()); c //= 2
         self.layers = nn.ModuleList(layers)
         self._shapes = self._latent_shapes()
 
@@ -206,20 +279,26 @@ class RealNVP(nn.Module):
         "n images in [0, 1] from latents ~ N(0, T^2 I), T = `temperature` or the default (drawn on the CPU with `generator`)."
         check_arg(temperature is None or temperature > 0, f"--temperature must be > 0, got {temperature}")
         z = (temperature or self.temperature)*torch.randn(n, 3*self.image_size**2, generator=generator)
-        return self.decode(z.to(self.layers[0].mask.device)).clamp(0, 1)
+        return self.decode(z.to(next(self.parameters()).device)).clamp(0, 1)
 
 # %% ../nbs/15_realnvp.ipynb #de4b4a1c
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamax": torch.optim.Adamax}
+
 @register_model("realnvp")
 class RealNVPModule(GenerativeModule):
     "RealNVP trained by maximum likelihood; loss = bits/dim of the dequantised images."
     bpd_term = "bpd"
-    bpd_kind = ("exact: the flow's likelihood of the uniformly dequantised images, as papers report it "
-                "(in expectation an upper bound on the likelihood of the 8-bit data)")
+    @property
+    def bpd_kind(self) -> str:
+        if self.hparams.dequantize: return ("exact: the flow's likelihood of the uniformly dequantised images, as papers report it "
+                                            "(in expectation an upper bound on the likelihood of the 8-bit data)")
+        return ("proxy: the flow's density at the 8-bit values themselves (trained with --no-dequantize), plus 8 bits; not a bound "
+                "on their likelihood: a density can grow without limit on 256 points")
     reference_numbers = (("bits/dim", "3.49", "Dinh et al. 2017, RealNVP, CIFAR-10 test"),
                          ("loss", "did not decrease", "the original report; unstable, no bits/dim reported"))
-    def __init__(self, lr:float=1e-3, # Adam learning rate
-                 architecture:str="multiscale", # "multiscale" (the paper's) or "flat" (the original report's)
-                 num_scales:int=2, # multi-scale: number of scales
+    def __init__(self, lr:float=1e-3, # learning rate
+                 architecture:str="multiscale", # "multiscale" (the paper's), "flat" (the original report's) or "glow" (Glow's steps)
+                 num_scales:int=2, # multi-scale: number of scales; glow: levels
                  blocks:int=8, # multi-scale: residual blocks per s,t network
                  features:int=64, # channels inside the s,t networks
                  flat_layers:int=8, # flat: coupling layers
@@ -229,13 +308,18 @@ class RealNVPModule(GenerativeModule):
                  dequantize:bool=True, # uniform dequantisation (fix)
                  weight_decay:float=5e-5, # L2 penalty on the weights (the paper's 5e-5)
                  temperature:float=1.0, # sampling temperature (latents ~ N(0, T^2 I))
+                 glow_steps:int=4, # glow: flow steps per level
+                 optimizer:str="adam", # "adam" or "adamax" (Glow's)
+                 warmup_steps:int=0, # the learning rate rises linearly from 0 over this many steps
                 ):
         super().__init__()
         check_arg(weight_decay >= 0, f"--weight-decay must be >= 0, got {weight_decay}")
         check_arg(temperature > 0, f"--temperature must be > 0, got {temperature}")
+        check_arg(optimizer in OPTIMIZERS, f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+        check_arg(warmup_steps >= 0, f"--warmup-steps must be >= 0, got {warmup_steps}")
         self.save_hyperparameters()
         self.net = RealNVP(32, architecture, num_scales, blocks, features, flat_layers, bounded_scale, zero_init, logit, dequantize,
-                           temperature=temperature)
+                           temperature=temperature, glow_steps=glow_steps)
 
     def compute_losses(self, x):
         nll = self.net.nll(x, self.step_generator() if self.training else None)
@@ -243,4 +327,17 @@ class RealNVPModule(GenerativeModule):
         return {"loss": bpd, "bpd": bpd.detach()}
 
     def configure_optimizers(self):
-        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        hp = self.hparams
+        opt = OPTIMIZERS[hp.optimizer](self.parameters(), lr=hp.lr, weight_decay=hp.weight_decay)
+        if not hp.warmup_steps: return opt
+        warm = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1)/hp.warmup_steps))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": warm, "interval": "step"}}
+
+    def plain_step(self):  # the same step by hand, the warm-up included
+        got = self.configure_optimizers()
+        opt, sched = (got, None) if isinstance(got, torch.optim.Optimizer) else (got["optimizer"], got["lr_scheduler"]["scheduler"])
+        def step(x):
+            loss = self.compute_losses(x)["loss"]
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            if sched is not None: sched.step()
+        return step
