@@ -25,30 +25,38 @@ def up(cin:int, cout:int) -> nn.Sequential:
     return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 class ConvEncoder(nn.Module):
-    "Images (B, 3, 32, 32) in [0, 1] -> vectors (B, out_dim)."
-    def __init__(self, out_dim:int, # size of the output vector
+    "Images (B, 3, 32, 32) in [0, 1] -> vectors (B, out_dim), or with `spatial` maps (B, out_dim, S, S) flattened channel by channel to (B, out_dim S^2)."
+    def __init__(self, out_dim:int, # size of the output vector (spatial: channels per position)
                  channels:tuple=(32, 64, 128), # channels after each stride-2 stage (32 -> 16 -> 8 -> 4 pixels)
+                 spatial:bool=False, # end in a 3x3 convolution that keeps the last stage's S x S positions, not a linear layer
                 ):
         super().__init__()
         cs = (3, *channels)
         self.convs = nn.Sequential(*[down(a, b) for a, b in zip(cs, cs[1:])])
         self.side = 32 >> len(channels)
-        self.fc = nn.Linear(channels[-1]*self.side**2, out_dim)
-    def forward(self, x): return self.fc(self.convs(x).flatten(1))
+        self.fc = nn.Conv2d(channels[-1], out_dim, 3, padding=1) if spatial else nn.Linear(channels[-1]*self.side**2, out_dim)
+        self.spatial = spatial
+    def forward(self, x):
+        h = self.convs(x)
+        return self.fc(h).flatten(1) if self.spatial else self.fc(h.flatten(1))
 
 class ConvDecoder(nn.Module):
     "Vectors (B, in_dim) -> images (B, 3, 32, 32) in [0, 1] (sigmoid output); `logits` (B, out_channels, 32, 32) before it."
-    def __init__(self, in_dim:int, # size of the input vector
+    def __init__(self, in_dim:int, # size of the input vector (spatial: channels per position)
                  channels:tuple=(32, 64, 128), # the encoder's channels; the decoder runs them in reverse
                  out_channels:int=3, # channels of `logits`: 3, or the parameters of a likelihood per pixel (the VAE's)
+                 spatial:bool=False, # the input is an in_dim x S x S map (flattened), read by a 3x3 convolution
                 ):
         super().__init__()
         cs = tuple(reversed(channels))
-        self.side, self.c0 = 32 >> len(channels), cs[0]
-        self.fc = nn.Sequential(nn.Linear(in_dim, cs[0]*self.side**2), nn.ReLU(inplace=True))
+        self.side, self.c0, self.in_dim, self.spatial = 32 >> len(channels), cs[0], in_dim, spatial
+        first = nn.Conv2d(in_dim, cs[0], 3, padding=1) if spatial else nn.Linear(in_dim, cs[0]*self.side**2)
+        self.fc = nn.Sequential(first, nn.ReLU(inplace=True))
         self.ups = nn.Sequential(*[up(a, b) for a, b in zip(cs, cs[1:])])
         self.out = nn.ConvTranspose2d(cs[-1], out_channels, 4, 2, 1)
-    def logits(self, z): return self.out(self.ups(self.fc(z).view(-1, self.c0, self.side, self.side)))
+    def logits(self, z):
+        h = self.fc(z.view(-1, self.in_dim, self.side, self.side)) if self.spatial else self.fc(z)
+        return self.out(self.ups(h.view(-1, self.c0, self.side, self.side)))
     def forward(self, z): return torch.sigmoid(self.logits(z))
 
 # %% ../nbs/10_ae.ipynb #a40db0fb

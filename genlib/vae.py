@@ -14,13 +14,14 @@ from .model import GenerativeModule, register_model
 from .ae import ConvEncoder, ConvDecoder, GaussianMixture, LatentDensityModule
 
 # %% auto #0
-__all__ = ['LIKELIHOODS', 'LOG_CDFS', 'LOG_SCALE_MIN', 'SAMPLE_FROM', 'discretized_log_prob', 'logistic_mixture_nll',
-           'logistic_mixture_mean', 'bernoulli_nll', 'PixelLikelihood', 'VAE', 'VAEModule']
+__all__ = ['LIKELIHOODS', 'LOG_CDFS', 'LOG_SCALE_MIN', 'IMAGES', 'SAMPLE_FROM', 'discretized_log_prob', 'logistic_mixture_nll',
+           'logistic_mixture_mean', 'logistic_mixture_mode', 'bernoulli_nll', 'PixelLikelihood', 'VAE', 'VAEModule']
 
 # %% ../nbs/11_vae.ipynb #9f9e20d0
 LIKELIHOODS = ("logistic-mixture", "logistic", "gaussian", "bernoulli")
 LOG_CDFS = {"logistic": F.logsigmoid, "gaussian": torch.special.log_ndtr}
-LOG_SCALE_MIN = -7.0  # scales below exp(-7) = 0.0009 (a quarter of a bin) put all mass in one bin anyway
+LOG_SCALE_MIN = -7.0
+IMAGES = ("mean", "mode")  # what image of p(x|z) reconstructions and samples show  # scales below exp(-7) = 0.0009 (a quarter of a bin) put all mass in one bin anyway
 
 def _log1mexp(t):  # log(1 - e^t) for t < 0, accurate near 0 and far below it (Maechler 2012)
     t = t.clamp(max=-1e-12)
@@ -55,14 +56,24 @@ def logistic_mixture_nll(params:torch.Tensor, # decoder outputs (B, 10 K, H, W):
     logp = discretized_log_prob(x[:, None], loc, log_scale).sum(2) + F.log_softmax(logit_pi, 1)  # (B, K, H, W)
     return -torch.logsumexp(logp, 1).flatten(1).sum(1)
 
-def logistic_mixture_mean(params:torch.Tensor) -> torch.Tensor:
-    "The mean image (B, 3, H, W) in [0, 1] of `logistic_mixture_nll`'s distribution: each component's locations with the coupling applied to its own means, weighted by the mixture (the clipping at 0 and 255 ignored)."
+def _component_centres(params):  # (B, K, 3, H, W): each component's locations with the coupling applied to its own centres
     B, P, H, W = params.shape
     K = P//10
     loc, _, coeff = params[:, K:].view(B, 3, K, 3, H, W).unbind(1)
     c = torch.tanh(coeff)
     r = loc[:, :, 0]; g = loc[:, :, 1] + c[:, :, 0]*r; b = loc[:, :, 2] + c[:, :, 1]*r + c[:, :, 2]*g
-    return (torch.stack([r, g, b], 2)*F.softmax(params[:, :K], 1)[:, :, None]).sum(1).clamp(0, 1)
+    return torch.stack([r, g, b], 2)
+
+def logistic_mixture_mean(params:torch.Tensor) -> torch.Tensor:
+    "The mean image (B, 3, H, W) in [0, 1] of `logistic_mixture_nll`'s distribution: the components' centres weighted by the mixture (the clipping at 0 and 255 ignored)."
+    K = params.shape[1]//10
+    return (_component_centres(params)*F.softmax(params[:, :K], 1)[:, :, None]).sum(1).clamp(0, 1)
+
+def logistic_mixture_mode(params:torch.Tensor) -> torch.Tensor:
+    "The centre of each pixel's most probable component (B, 3, H, W) in [0, 1]: where a mixture with well-separated components has its mode, and never a blend of two colours."
+    K = params.shape[1]//10
+    pick = params[:, :K].argmax(1, keepdim=True)  # (B, 1, H, W)
+    return _component_centres(params).gather(1, pick[:, :, None].expand(-1, -1, 3, -1, -1))[:, 0].clamp(0, 1)
 
 def bernoulli_nll(logits:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
     "Binary cross entropy of targets in [0, 1] against logits, summed over all values of each image (nats)."
@@ -97,6 +108,11 @@ class PixelLikelihood(nn.Module):
         if self.kind == "logistic-mixture": return logistic_mixture_mean(params)
         if self.kind == "logistic": return params[:, :3].clamp(0, 1)
         return torch.sigmoid(params)
+    def mode(self, params):  # the same as the mean but for the mixture
+        return logistic_mixture_mode(params) if self.kind == "logistic-mixture" else self.mean(params)
+    def image(self, params, which:str="mean"):
+        check_arg(which in IMAGES, f"--image must be mean or mode, got {which!r}")
+        return self.mean(params) if which == "mean" else self.mode(params)
 
 # %% ../nbs/11_vae.ipynb #b25ef1f4
 SAMPLE_FROM = ("density", "prior")
@@ -107,22 +123,24 @@ class VAE(nn.Module):
                  channels:tuple=(64, 128, 256), # encoder channels per stride-2 stage (the decoder mirrors them)
                  sample_from:str="density", # "density" fitted to the posterior means, or the "prior" N(0, I)
                  density_components:int=10, # Gaussians in that density
-                 likelihood:str="logistic-mixture", # p(x|z): one of `LIKELIHOODS`
+                 likelihood:str="gaussian", # p(x|z): one of `LIKELIHOODS`
                  mixture_components:int=5, # logistic-mixture: components per pixel
+                 spatial_latent:bool=False, # z is `latent_dim` channels at each position of the encoder's last stage, not one vector
                 ):
         super().__init__()
         check_arg(latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
         check_arg(sample_from in SAMPLE_FROM, f"--sample-from must be density or prior, got {sample_from!r}")
-        self.latent_dim, self.sample_from = latent_dim, sample_from
+        self.sample_from = sample_from
         self.likelihood = PixelLikelihood(likelihood, mixture_components)
-        self.encoder = ConvEncoder(2*latent_dim, channels)
-        self.decoder = ConvDecoder(latent_dim, channels, out_channels=self.likelihood.channels)
-        self.density = GaussianMixture(latent_dim, density_components)
+        self.encoder = ConvEncoder(2*latent_dim, channels, spatial=spatial_latent)
+        self.decoder = ConvDecoder(latent_dim, channels, out_channels=self.likelihood.channels, spatial=spatial_latent)
+        self.latent_dim = latent_dim*self.encoder.side**2 if spatial_latent else latent_dim  # the size of z
+        self.density = GaussianMixture(self.latent_dim, density_components)
 
     def encode(self, x) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.encoder(x).chunk(2, dim=1)
         return mu, logvar.clamp(-30, 20)
-    def decode(self, z): return self.likelihood.mean(self.decoder.logits(z))  # the decoder's mean image
+    def decode(self, z, image:str="mean"): return self.likelihood.image(self.decoder.logits(z), image)  # the decoder's mean (or mode) image
     def forward(self, x, generator:torch.Generator|None=None):
         "The likelihood's parameters for a reparameterised sample z ~ q(z|x) (noise from `generator`, on x's device), and the posterior's."
         mu, logvar = self.encode(x)
@@ -130,10 +148,12 @@ class VAE(nn.Module):
         z = mu + eps*(0.5*logvar).exp()  # reparameterisation: gradients flow through mu and logvar
         return self.decoder.logits(z), mu, logvar
     def reconstruct(self, x): return self.decode(self.encode(x)[0])  # the posterior mean: no sampling noise
-    def sample(self, n:int, generator:torch.Generator|None=None):
-        "Decode n latents from the fitted density or the prior to the decoder's mean images (drawn on the CPU with `generator`: a seed gives the same images anywhere)."
-        if self.sample_from == "density": return self.decode(self.density.sample(n, generator))
-        return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.decoder.fc[0].weight.device))
+    def sample(self, n:int, generator:torch.Generator|None=None,
+               image:str="mean", # show p(x|z) by its "mean" or its "mode" (they differ for the logistic mixture only)
+              ):
+        "Decode n latents from the fitted density or the prior to images of p(x|z) (drawn on the CPU with `generator`: a seed gives the same images anywhere)."
+        if self.sample_from == "density": return self.decode(self.density.sample(n, generator), image)
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.decoder.fc[0].weight.device), image)
 
     def iw_nll(self, x:torch.Tensor, # images (B, 3, 32, 32) holding k/255
                samples:int=1000, # K: importance samples per image
@@ -171,19 +191,20 @@ class VAEModule(LatentDensityModule):
     def __init__(self, latent_dim:int=128, # size of z
                  lr:float=1e-3, # Adam learning rate
                  channels:tuple=(64, 128, 256), # encoder channels per stride-2 stage
-                 likelihood:str="logistic-mixture", # p(x|z): logistic-mixture, logistic, gaussian (discretised) or bernoulli (the original report's BCE)
+                 likelihood:str="gaussian", # p(x|z): gaussian (discretised, learned sigma per channel), logistic, logistic-mixture or bernoulli (the original report's BCE)
                  mixture_components:int=5, # logistic-mixture: components per pixel
                  beta:float=1.0, # weight of the KL term once warmed up
                  kl_warmup:float=2.0, # epochs over which beta rises linearly from 0; 0: no warm-up
                  sample_from:str="density", # generate from a "density" fitted to the posterior means, or from the "prior"
                  density_components:int=10, # Gaussians in that density (1: one full-covariance Gaussian)
+                 spatial_latent:bool=False, # z is latent_dim channels at each position of the encoder's last stage (an 8 x 8 map with two stages)
                 ):
         super().__init__()
         check_arg(beta > 0 and math.isfinite(beta), f"--beta must be a positive number, got {beta}")
         check_arg(kl_warmup >= 0, f"--kl-warmup must be >= 0, got {kl_warmup}")
         channels = list(channels)
         self.save_hyperparameters()
-        self.net = VAE(latent_dim, tuple(channels), sample_from, density_components, likelihood, mixture_components)
+        self.net = VAE(latent_dim, tuple(channels), sample_from, density_components, likelihood, mixture_components, spatial_latent)
         self._register_load_state_dict_pre_hook(_old_log_sigma)
 
     def latent_codes(self, x): return self.net.encode(x)[0]  # posterior means
