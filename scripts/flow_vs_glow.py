@@ -18,13 +18,17 @@ GENLIB_CONFIG = ("architecture=glow num_scales=3 glow_steps=4 features=128 optim
                  "batch_size=64 limit_val_batches=4")  # what the README suggests for a CPU budget
 
 def parse_config(text:str) -> dict:
-    "'a=1 b=glow c=1e-3' -> {'a': 1, 'b': 'glow', 'c': 0.001} (values read as YAML scalars)."
-    import yaml
+    "'a=1 b=glow c=1e-3 d=true' -> {'a': 1, 'b': 'glow', 'c': 0.001, 'd': True}."
+    def value(v):
+        for t in (int, float):
+            try: return t(v)
+            except ValueError: pass
+        return {"true": True, "false": False}.get(v.lower(), v)
     out = {}
     for item in text.split():
         k, sep, v = item.partition("=")
         if not sep: raise SystemExit(f"--genlib-config: {item!r} is not key=value")
-        out[k.replace("-", "_")] = yaml.safe_load(v)
+        out[k.replace("-", "_")] = value(v)
     return out
 
 def make_glow(levels:int, steps:int, hidden:int):

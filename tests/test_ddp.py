@@ -36,6 +36,7 @@ def test_gan_ddp_two_processes_on_cpu(fake_data, tmp_path):
 @pytest.mark.parametrize("model, args", [
     ("vae", ["--channels", "8,16,32", "--latent-dim", 8]),  # the latent density is fitted to codes gathered from both processes
     ("realnvp", ["--blocks", 1, "--features", 8]),          # batch norm in the s,t networks, weight-normalised convolutions
+    ("realnvp", ["--architecture", "glow", "--num-scales", 2, "--glow-steps", 1, "--features", 8]),  # actnorm starts from statistics all-reduced over both processes
     ("fm", ["--channels", 8, "--channel-mults", "1,2", "--blocks", 1, "--attention", 16, "--dropout", 0]),  # the weight average moves on every process alike
 ])
 def test_vae_and_flows_ddp_two_processes_on_cpu(model, args, fake_data, tmp_path):
