@@ -6,6 +6,8 @@
 from __future__ import annotations
 import json, inspect
 from pathlib import Path
+from types import SimpleNamespace
+from lightning.fabric.utilities.data import AttributeDict
 import yaml
 import matplotlib.pyplot as plt
 from .core import GenlibError, atomic_write, _same
@@ -36,6 +38,14 @@ def _configuration(cls:type|None, hp:dict) -> str:
     if "batch_size" in hp: diff["batch_size"] = hp["batch_size"]
     return ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in diff.items()) or "defaults"
 
+
+def _bpd_kind(cls:type|None, hp:dict) -> str:
+    "The class's `bpd_kind`; a property (a kind that depends on the hyperparameters) is read with the run's recorded hyperparameters."
+    kind = inspect.getattr_static(cls, "bpd_kind", "") if cls is not None else ""
+    if isinstance(kind, property):
+        try: kind = kind.fget(SimpleNamespace(hparams=AttributeDict(hp)))
+        except Exception: kind = ""  # it needs more than the recorded hyperparameters
+    return kind if isinstance(kind, str) else ""
 
 def _evaluations(run:Path) -> dict:
     "The `genlib evaluate --out` files in the run folder, merged (the latest file wins): metrics, how each was measured, commands."
@@ -68,8 +78,7 @@ def run_summary(run:str|Path, # a run folder
     pick = lambda *keys: next((src[k] for src in (ev["metrics"], nums, m.get("val", {})) for k in keys if k and k in src), None)
     # what the run's own model said (metrics.json, written by this version), else the class's word for its number, else what the
     # evaluation recorded (older files may hold an older, wrong, label)
-    cls_kind = getattr(cls, "bpd_kind", "")
-    bpd_kind = m.get("bpd_kind") or (cls_kind if isinstance(cls_kind, str) else "") or ev["measured_with"].get("bpd", {}).get("kind", "")
+    bpd_kind = m.get("bpd_kind") or _bpd_kind(cls, hp) or ev["measured_with"].get("bpd", {}).get("kind", "")
     return {"run": str(run.relative_to(root)) if root else str(run), "model": m.get("model", "?"), "model_class": cls,
             "configuration": _configuration(cls, hp), "epochs": m.get("epoch", -1) + 1,
             "steps": m.get("global_step"), "hardware": m.get("hardware", ""), "wall_time_s": m.get("wall_time_s"),

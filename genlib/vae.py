@@ -180,7 +180,13 @@ class VAE(nn.Module):
 class VAEModule(LatentDensityModule):
     "Convolutional VAE: reconstruction NLL + beta * KL under a discrete likelihood of 8-bit pixels (or the original report's BCE), sampled through a density fitted to its codes."
     bpd_term = "nelbo_bpd"  # logged with the discrete likelihoods only
-    bpd_kind = ("bound: the negative ELBO under the decoder's discrete likelihood of the 8-bit values (bins [k - 0.5, k + 0.5]/255), "
+    @property
+    def bpd_kind(self) -> str:
+        # runs recorded before the likelihoods were discrete (their hyperparameters have no spatial_latent) had a continuous Gaussian
+        if "spatial_latent" not in self.hparams:
+            return ("proxy: the negative ELBO under a continuous Gaussian decoder density at the pixel values, in bits/dim plus 8 bits "
+                    "(a run of genlib before the discrete likelihoods); not a bound on the likelihood of the 8-bit data")
+        return ("bound: the negative ELBO under the decoder's discrete likelihood of the 8-bit values (bins [k - 0.5, k + 0.5]/255), "
                 "in bits/dim; an upper bound on the negative log-likelihood of the 8-bit data")
     nll_term = "iwae_bpd"
     nll_kind = ("estimate: the importance-weighted bound (IWAE) with K samples from q(z|x), in bits/dim; "
