@@ -180,13 +180,17 @@ class GenerativeModule(L.LightningModule):
 
     def plain_step(self) -> Callable[[torch.Tensor], None]:
         "A hand-written training step (no Lightning, no logging) doing this model's work: `genlib bench` times the pipeline against it."
-        opt = self.configure_optimizers()
+        opt, sched = self.configure_optimizers(), None
+        if isinstance(opt, dict) and isinstance(opt.get("optimizer"), torch.optim.Optimizer):  # Lightning's {"optimizer", "lr_scheduler"}
+            opt, sched = opt["optimizer"], opt.get("lr_scheduler")
+            sched = sched.get("scheduler") if isinstance(sched, dict) else sched  # stepped per training step, as "interval": "step" asks
         if not isinstance(opt, torch.optim.Optimizer):
             raise GenlibError(f"{type(self).__name__}.configure_optimizers returns {type(opt).__name__}, not one optimiser: "
                               "override plain_step with the model's own hand-written step")
         def step(x):
             loss = self.compute_losses(x)["loss"]
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            if sched is not None: sched.step()
         return step
 
     def on_save_checkpoint(self, checkpoint):

@@ -143,7 +143,7 @@ class ActNorm(nn.Module):
 
     def forward(self, x):
         if self.training and not self._ready and x.device.type != "meta":
-            if not (ready := bool(self.initialized)): self._initialize(x)
+            if not bool(self.initialized): self._initialize(x)
             self._ready = True
         return (x + self.bias)*self.log_scale.exp(), (self.log_scale.sum()*x.shape[2]*x.shape[3]).expand(len(x))
     def inverse(self, y): return y*(-self.log_scale).exp() - self.bias
@@ -332,12 +332,3 @@ class RealNVPModule(GenerativeModule):
         if not hp.warmup_steps: return opt
         warm = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1)/hp.warmup_steps))
         return {"optimizer": opt, "lr_scheduler": {"scheduler": warm, "interval": "step"}}
-
-    def plain_step(self):  # the same step by hand, the warm-up included
-        got = self.configure_optimizers()
-        opt, sched = (got, None) if isinstance(got, torch.optim.Optimizer) else (got["optimizer"], got["lr_scheduler"]["scheduler"])
-        def step(x):
-            loss = self.compute_losses(x)["loss"]
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            if sched is not None: sched.step()
-        return step

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import check_arg
-from .metrics import kld_gaussian
+from .metrics import kld_gaussian, bits_per_dim  # n_bins=1 for a discrete likelihood: no term for the width of a bin
 from .model import GenerativeModule, register_model
 from .ae import ConvEncoder, ConvDecoder, GaussianMixture, LatentDensityModule
 
@@ -20,8 +20,8 @@ __all__ = ['LIKELIHOODS', 'LOG_CDFS', 'LOG_SCALE_MIN', 'IMAGES', 'SAMPLE_FROM', 
 # %% ../nbs/11_vae.ipynb #9f9e20d0
 LIKELIHOODS = ("logistic-mixture", "logistic", "gaussian", "bernoulli")
 LOG_CDFS = {"logistic": F.logsigmoid, "gaussian": torch.special.log_ndtr}
-LOG_SCALE_MIN = -7.0
-IMAGES = ("mean", "mode")  # what image of p(x|z) reconstructions and samples show  # scales below exp(-7) = 0.0009 (a quarter of a bin) put all mass in one bin anyway
+LOG_SCALE_MIN = -7.0  # scales below exp(-7) = 0.0009 (a quarter of a bin) put all mass in one bin anyway
+IMAGES = ("mean", "mode")  # what image of p(x|z) reconstructions and samples show
 
 def _log1mexp(t):  # log(1 - e^t) for t < 0, accurate near 0 and far below it (Maechler 2012)
     t = t.clamp(max=-1e-12)
@@ -229,7 +229,7 @@ class VAEModule(LatentDensityModule):
         out = {"loss": (nll + beta*kld)/d, "nll": nll, "kld": kld, "beta": torch.tensor(beta, device=x.device),
                "mse": F.mse_loss(self.net.likelihood.mean(params), x).detach()}
         # a discrete likelihood: -log2 P is a code length, so the negative ELBO needs no term for the width of a bin
-        if self.net.likelihood.discrete: out["nelbo_bpd"] = ((nll + kld)/(d*math.log(2))).detach()
+        if self.net.likelihood.discrete: out["nelbo_bpd"] = bits_per_dim((nll + kld).detach(), d, n_bins=1)
         return out
 
     def likelihood_terms(self, x, iw_samples:int=1000, # importance samples K per image (VAE papers report K = 1000 or 5000)
@@ -238,7 +238,7 @@ class VAEModule(LatentDensityModule):
         "The importance-weighted bound per image, in bits/dim (`genlib evaluate --metrics nll`)."
         check_arg(iw_samples >= 1 and iw_batch >= 1, f"--iw-samples and --iw-batch must be >= 1, got {iw_samples} and {iw_batch}")
         check_arg(self.net.likelihood.discrete, "--metrics nll needs a discrete likelihood; the bernoulli decoder gives none")
-        return {"iwae_bpd": self.net.iw_nll(x, iw_samples, iw_batch)/(x[0].numel()*math.log(2))}
+        return {"iwae_bpd": bits_per_dim(self.net.iw_nll(x, iw_samples, iw_batch), x[0].numel(), n_bins=1)}
 
 def _old_log_sigma(state, prefix, *args):  # checkpoints from before PixelLikelihood kept the Gaussian's sigma on the module
     if prefix + "log_sigma" in state: state[prefix + "net.likelihood.log_sigma"] = state.pop(prefix + "log_sigma")

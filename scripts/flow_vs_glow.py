@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 import lightning as L
 from genlib.core import to_float, atomic_torch_save
+from genlib.metrics import bits_per_dim
+from genlib.realnvp import dequantize
 
 GENLIB_CONFIG = ("architecture=glow num_scales=3 glow_steps=4 features=128 optimizer=adamax lr=1e-3 warmup_steps=200 "
                  "batch_size=64 limit_val_batches=4")  # what the README suggests for a CPU budget
@@ -50,7 +52,6 @@ def data(data_dir):
     return dm.tensors["train"][0], dm.tensors["test"][0]
 
 def train_glow(args, out:Path, budgets:list):
-    from genlib.realnvp import dequantize
     train_x, _ = data(args.data_dir)
     torch.manual_seed(args.seed)
     model = make_glow(args.glow_levels, args.glow_steps, args.glow_hidden)
@@ -91,22 +92,11 @@ def train_genlib(args, out:Path, budgets:list):
 
 @torch.no_grad()
 def score(nll_fn, test_x, n:int, batch_size:int=250, seed:int=0):
-    "Mean bits/dim (and its standard error) of the first n test images, dequantised with noise fixed by `seed`, from nll_fn(y) in nats."
-    vals = []
-    for i, k in enumerate(range(0, n, batch_size)):
-        x = to_float(test_x[k:min(n, k + batch_size)])
-        u = torch.rand(x.shape, generator=torch.Generator().manual_seed(seed*100_003 + i))
-        y = (torch.round(x*255) + u)/256
-        vals.append(nll_fn(y).double()/(x[0].numel()*math.log(2)) + 8)
+    "Mean bits/dim (and its standard error) of the first n test images, from nll_fn(x, generator) in nats: the generator, seeded per batch, is the dequantisation noise, the same for both flows."
+    vals = [bits_per_dim(nll_fn(to_float(test_x[k:min(n, k + batch_size)]), torch.Generator().manual_seed(seed*100_003 + i))).double()
+            for i, k in enumerate(range(0, n, batch_size))]
     v = torch.cat(vals)
     return float(v.mean()), float(v.std()/math.sqrt(len(v)))
-
-def genlib_nll(module):
-    net = module.net.eval()
-    def nll(y):
-        h, ld_pre = net.pre(y); z, ld = net(h)
-        return -(-0.5*(z**2 + math.log(2*math.pi)).sum(1) + ld + ld_pre)
-    return nll
 
 def child(args):
     os.sched_setaffinity(0, {args.core}); torch.set_num_threads(1)
@@ -118,7 +108,8 @@ def child(args):
     for minutes, steps, path in snaps:
         model.load_state_dict(torch.load(path, weights_only=True))
         model.eval()
-        fn = (lambda y: -model.log_prob(y, None)) if args.which == "glow" else genlib_nll(model)  # no class label
+        if args.which == "glow": fn = lambda x, g: -model.log_prob(dequantize(x, g), None)  # no class label
+        else: fn = model.net.nll  # dequantises with the generator itself: the same noise
         bpd, se = score(fn, test_x, min(args.test_images, len(test_x)), seed=args.seed)
         rows.append({"minutes": minutes, "steps": steps, "test_bpd": bpd, "standard_error": se})
         print(f"{args.which}: {minutes:g} min, {steps} steps, {bpd:.4f} bits/dim", flush=True)
