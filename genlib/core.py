@@ -215,15 +215,15 @@ class EMA(nn.Module):
         # False until the BatchNorm statistics are computed for the current average; a host flag, not saved: a loaded average recomputes them
         self.batchnorm_fresh = False
         self.has_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.module.modules())
-        self._steps = None  # a host copy of `steps`, so that `update` never reads the device
+        self._steps = 0  # a host copy of `steps`, so that `update` never reads the device
 
-    def _load_from_state_dict(self, *args, **kwargs):
-        super()._load_from_state_dict(*args, **kwargs); self._steps, self.batchnorm_fresh = None, False
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs); self.batchnorm_fresh = False
+        if (steps := state_dict.get(prefix + "steps")) is not None: self._steps = int(steps)  # the loaded tensor: usually still on the CPU
 
     @torch.no_grad()
     def update(self, net:nn.Module):
         "Move the average towards `net`'s current weights."
-        if self._steps is None: self._steps = int(self.steps)
         t = self._steps; d = min(self.decay, (1 + t)/(10 + t))
         torch._foreach_lerp_(list(self.module.parameters()), list(net.parameters()), 1 - d)
         self._steps += 1; self.steps.fill_(self._steps); self.batchnorm_fresh = False

@@ -175,7 +175,7 @@ class GANModule(GenerativeModule):
 
     def _step(self, opt, loss, net, name, losses):
         losses[name] = loss
-        self.check_finite({name: loss}, "train")  # before the step: a NaN never reaches the weights
+        self.check_finite({name: loss}, "train")  # recorded on the device; no checkpoint is written after a non-finite step
         opt.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         grads = [p.grad for p in net.parameters() if p.grad is not None]

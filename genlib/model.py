@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_model.ipynb #709e7ff8
 from __future__ import annotations
-import importlib.metadata
+import math, importlib.metadata
 from typing import Callable
 import torch
 import torch.nn.functional as F
@@ -104,14 +104,40 @@ class GenerativeModule(L.LightningModule):
         "Called on every process after each validation, before anything samples (a model that fits a latent density fits it here)."
 
     def check_finite(self, losses:dict, stage:str):
-        "Stop with a clear message when any loss term is NaN or Inf."
-        # one device sync per step for all terms; which term went bad is only looked up once one did
-        if bool(torch.isfinite(torch.stack([v.detach().float().mean() for v in losses.values()])).all()): return
-        for k, v in losses.items():
-            if not torch.isfinite(v).all():
-                raise NonFiniteLossError(
-                    f"{stage} loss term '{k}' became {v.float().mean().item()} at step {self.global_step} (epoch {self.current_epoch}); "
-                    f"training stopped, the last good checkpoint is kept: lower --lr or resume with --resume")
+        "Stop with a clear message when any loss term is NaN or Inf. A training step only records it on the device (`raise_if_nonfinite` reads the record); validation and test stop at once."
+        means = torch.stack([v.detach().float().mean() for v in losses.values()])
+        if stage == "train": return self._record_nonfinite(tuple(losses), means)
+        if bool(torch.isfinite(means).all()): return
+        for k, v in zip(losses, means.tolist()):
+            if not math.isfinite(v):
+                raise NonFiniteLossError(f"{stage} loss term '{k}' became {v} at step {self.global_step} (epoch {self.current_epoch}); "
+                                         f"the last good checkpoint is kept: lower --lr or resume with --resume")
+
+    _NO_STEP = 2**62  # "no non-finite step yet": larger than any step, so that a minimum over DDP processes finds the first
+
+    def _record_nonfinite(self, names:tuple, means:torch.Tensor):
+        # per group of terms, on the device: the first step at which one was non-finite, and the terms' values then
+        rec = self.__dict__.setdefault("_nonfinite", {})
+        if names not in rec: rec[names] = (torch.full((), self._NO_STEP, device=means.device), torch.zeros_like(means))
+        first, values = rec[names]
+        new = torch.isfinite(means).all().logical_not_() & first.eq(self._NO_STEP)
+        first.masked_fill_(new, self.global_step); values.copy_(torch.where(new, means, values))
+
+    def raise_if_nonfinite(self):
+        "Read the training steps' NaN/Inf record back from the device (one sync) and stop, naming the first step and term that went bad. Called on log steps, before every checkpoint write, before validation and at the end of training."
+        rec = getattr(self, "_nonfinite", None)
+        if not rec: return
+        local = torch.stack([first for first, _ in rec.values()]); overall = local.clone()
+        if torch.distributed.is_available() and torch.distributed.is_initialized():  # every process stops, naming the first bad step
+            torch.distributed.all_reduce(overall, torch.distributed.ReduceOp.MIN)
+        local, overall = torch.stack([local, overall]).tolist()
+        if (step := min(overall)) == self._NO_STEP: return
+        bad = [(k, v) for (names, (_, values)), f in zip(rec.items(), local) if f == step
+               for k, v in zip(names, values.tolist()) if not math.isfinite(v)]
+        what = f"'{bad[0][0]}' became {bad[0][1]}" if bad else "on another process became non-finite"
+        also = f"; also {', '.join(f'{k}={v}' for k, v in bad[1:])}" if len(bad) > 1 else ""
+        raise NonFiniteLossError(f"train loss term {what} at step {step} (found at step {self.global_step}, epoch {self.current_epoch}{also}); "
+                                 f"training stopped, no checkpoint was written after it: lower --lr or resume with --resume")
 
     def log_losses(self, stage:str, losses:dict, batch_size:int):
         "Log loss terms: `train/{k}_step` (when Lightning writes logs) and `train/{k}_epoch`; `val/{k}`, `test/{k}` (epoch means over all processes)."
@@ -124,6 +150,7 @@ class GenerativeModule(L.LightningModule):
         for k, v in losses.items(): sums[k] = sums.get(k, 0.0) + v.detach().float()*batch_size
         sums["_n"] = sums.get("_n", 0) + batch_size
         if logs_this_step(self.trainer):
+            self.raise_if_nonfinite()  # the logger never writes a NaN without the stop that names it
             for k, v in losses.items():
                 self.log(f"train/{k}_step", v.detach(), on_step=True, on_epoch=False, prog_bar=k in self.progress_keys, batch_size=batch_size)
 
@@ -135,6 +162,9 @@ class GenerativeModule(L.LightningModule):
         sums = self._train_sums
         for k, v in sums.items():
             if k != "_n": self.log(f"train/{k}_epoch", v/sums["_n"], on_epoch=True, prog_bar=k in self.progress_keys)
+
+    def on_validation_epoch_start(self): self.raise_if_nonfinite()  # a NaN in training is named as such, not as a NaN validation loss
+    def on_train_end(self): self.raise_if_nonfinite()
 
     def training_step(self, batch, batch_idx):
         losses = self.compute_losses(batch[0])
@@ -194,6 +224,7 @@ class GenerativeModule(L.LightningModule):
         return step
 
     def on_save_checkpoint(self, checkpoint):
+        self.raise_if_nonfinite()  # before any checkpoint is written: none holds weights that a non-finite step touched
         checkpoint["genlib_model"], checkpoint["genlib_model_class"] = self.model_name, model_path(type(self))
         checkpoint["genlib_train_sums"] = {"epoch": self.current_epoch, "sums": getattr(self, "_train_sums", {})}
 
