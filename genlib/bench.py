@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_bench.ipynb #1119a555
 from __future__ import annotations
-import os, json, time, pickle, platform, tempfile, statistics
+import os, json, time, pickle, platform, tempfile, statistics, collections, traceback, warnings
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -14,13 +14,77 @@ import lightning as L
 from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly
 from .data import CIFAR10DataModule, CIFAR10_CLASSES, load_cifar10, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
 from .trainer import train
-from .model import get_model, model_names
+from .model import get_model, model_names, logs_this_step
 from .callbacks import device_description, read_checkpoint
 
 
 # %% auto #0
-__all__ = ['GPU_OPTIONS', 'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead',
-           'data_throughput', 'step_memory', 'gpu_options', 'machine_info', 'run_benchmarks']
+__all__ = ['READBACK_METHODS', 'GPU_OPTIONS', 'ReadbackCounter', 'count_readbacks', 'seconds_per_step', 'StepTimer',
+           'pipeline_step_time', 'plain_loop', 'trainer_overhead', 'data_throughput', 'step_memory', 'gpu_options',
+           'machine_info', 'run_benchmarks']
+
+# %% ../nbs/17_bench.ipynb #f3c4c8ab
+READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
+
+class ReadbackCounter(L.Callback):
+    "Count the calls that read a tensor back to the host (`READBACK_METHODS`) in the training steps on which Lightning writes no logs, no checkpoint is written and no validation runs; on a GPU also the synchronisations `torch.cuda.set_sync_debug_mode` reports."
+    def __init__(self):
+        self.calls, self.quiet_steps, self.other_steps = collections.Counter(), 0, 0
+        self._originals, self._window, self._quiet, self._warnings = {}, None, False, None
+
+    def _wrap(self, name, original):
+        def counted(t, *args, **kwargs):
+            if self._window is not None:
+                stack = traceback.extract_stack()[:-1]
+                if "/torch/optim/" not in stack[-1].filename:  # an optimiser's own step count: a CPU tensor unless the optimiser is fused
+                    f = next((f for f in reversed(stack) if "/torch/" not in f.filename), stack[-1])
+                    self._window[f"{name} at {Path(f.filename).name}:{f.lineno}: {f.line}"] += 1
+            return original(t, *args, **kwargs)
+        return counted
+
+    def _close_window(self):
+        if self._window is None: return
+        if self._warnings is not None:  # on a GPU: the synchronisations PyTorch itself reports, also those from C++
+            self._warnings.__exit__(None, None, None)
+            for w in self._caught:
+                if "synchroniz" in str(w.message): self._window[f"cuda sync: {w.message} ({Path(w.filename).name}:{w.lineno})"] += 1
+            torch.cuda.set_sync_debug_mode(0); self._warnings = None
+        if self._quiet: self.calls.update(self._window); self.quiet_steps += 1
+        else: self.other_steps += 1
+        self._window = None
+
+    def on_train_start(self, trainer, pl_module):
+        for name in READBACK_METHODS:
+            self._originals[name] = getattr(torch.Tensor, name); setattr(torch.Tensor, name, self._wrap(name, self._originals[name]))
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        # a step's window runs to the start of the next one: its callbacks and the fetch of the next batch are in it
+        self._close_window()
+        self._window, self._quiet = collections.Counter(), not logs_this_step(trainer)
+        if pl_module.device.type == "cuda":
+            self._warnings = warnings.catch_warnings(record=True); self._caught = self._warnings.__enter__()
+            warnings.simplefilter("always"); torch.cuda.set_sync_debug_mode("warn")
+    def on_save_checkpoint(self, trainer, pl_module, checkpoint): self._quiet = False
+    def on_validation_start(self, trainer, pl_module): self._quiet = False
+    def on_train_epoch_end(self, trainer, pl_module): self._quiet = False
+    def teardown(self, trainer, pl_module, stage):
+        self._close_window()
+        for name, f in self._originals.items(): setattr(torch.Tensor, name, f)
+        self._originals = {}
+
+def count_readbacks(model:str, # a model name or import path
+                    data_dir:str, # CIFAR-10 directory (a small fake one will do)
+                    steps:int=12, # training steps; Lightning logs the last one, and every 5th writes last.ckpt
+                    batch_size:int=8,
+                    **hparams, # the model's hyperparameters
+                   ) -> ReadbackCounter: # `calls` is empty when no quiet step read anything back
+    "Train `model` for `steps` steps and count what its quiet steps read back from the device."
+    from genlib.trainer import train
+    counter = ReadbackCounter()
+    with tempfile.TemporaryDirectory() as tmp, quietly():
+        train(model, data_dir=data_dir, epochs=1, batch_size=batch_size, out=tmp, limit_batches=steps, limit_val_batches=1,
+              fid_every=0, test=False, progress=False, ckpt_every=5, callbacks=[counter], **hparams)
+    return counter
+
 
 # %% ../nbs/17_bench.ipynb #9d58f0d9
 def _sync(device):
