@@ -150,8 +150,8 @@ class GANModule(GenerativeModule):
         adam = lambda m, lr: torch.optim.Adam(m.parameters(), lr=lr, betas=tuple(hp.betas))
         return adam(self.net.generator, hp.lr), adam(self.net.discriminator, hp.lr_d or hp.lr)
 
-    def compile_networks(self):  # the training step calls G and D directly, not compute_losses
-        self.net.generator.compile(); self.net.discriminator.compile()
+    def compile_networks(self, mode="default"):  # the training step calls G and D directly, not compute_losses
+        self.net.generator.compile(mode=mode); self.net.discriminator.compile(mode=mode)
 
     def plain_step(self):
         "The hand-written step of the PyTorch DCGAN example (D on real and detached fake, then G), with the weight average: what `genlib bench` times the pipeline against."

@@ -204,9 +204,9 @@ class GenerativeModule(L.LightningModule):
 
     def configure_optimizers(self): return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
 
-    def compile_networks(self):
-        "`torch.compile` what a training step runs (`train(compile=True)`); here the whole loss computation. The weights and checkpoints do not change."
-        self.compute_losses = torch.compile(self.compute_losses)
+    def compile_networks(self, mode:str="default"):
+        "`torch.compile` what a training step runs (`train(compile=True, compile_mode=mode)`); here the whole loss computation. The weights and checkpoints do not change."
+        self.compute_losses = torch.compile(self.compute_losses, mode=mode)
 
     def plain_step(self) -> Callable[[torch.Tensor], None]:
         "A hand-written training step (no Lightning, no logging) doing this model's work: `genlib bench` times the pipeline against it."

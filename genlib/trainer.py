@@ -18,10 +18,36 @@ from .model import get_model
 from .callbacks import read_checkpoint, AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'train_command', 'train']
+__all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'use_optimizer_impl', 'OptimizerImpl', 'train_command', 'train']
 
 # %% ../nbs/06_train.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
+OPTIMIZER_IMPLS = ("default", "foreach", "fused")  # PyTorch's implementations of an optimiser's update
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")  # torch.compile's modes
+
+def use_optimizer_impl(optimizer:torch.optim.Optimizer, # an optimiser, fresh or with loaded state
+                       impl:str, # "default" (PyTorch's choice), "foreach" or "fused"
+                      ) -> torch.optim.Optimizer: # the same optimiser, switched
+    "Switch an optimiser to PyTorch's foreach update (a few kernels over all tensors at once) or its fused one (one kernel for the whole update), as its `foreach=`/`fused=` arguments would have."
+    check_arg(impl in OPTIMIZER_IMPLS, f"--optimizer-impl must be one of {', '.join(OPTIMIZER_IMPLS)}, got {impl!r}")
+    if impl == "default": return optimizer
+    for group in optimizer.param_groups:
+        if impl not in group:
+            raise GenlibError(f"--optimizer-impl {impl}: {type(optimizer).__name__} has no {impl} implementation in torch {torch.__version__} "
+                              f"(Adam, AdamW and SGD have both)")
+        group[impl] = True
+        if impl == "foreach" and "fused" in group: group["fused"] = False
+        if impl == "fused" and "foreach" in group: group["foreach"] = False
+    if impl == "fused":  # a fused update keeps its step counts on the parameters' device; loaded state may hold them on the CPU
+        for p, state in optimizer.state.items():
+            if torch.is_tensor(state.get("step")) and state["step"].device != p.device: state["step"] = state["step"].to(p.device, torch.float32)
+    return optimizer
+
+class OptimizerImpl(L.Callback):
+    "Apply `use_optimizer_impl` to every optimiser of the run, after Lightning made them and restored a resumed run's state."
+    def __init__(self, impl:str): self.impl = impl
+    def on_train_start(self, trainer, pl_module):
+        for opt in trainer.optimizers: use_optimizer_impl(opt, self.impl)
 _VERSION_VAR = "GENLIB_RUN_VERSION"
 
 def _versions(base:Path) -> list[int]:
@@ -61,6 +87,8 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           precision:str="32-true", # "32-true", "bf16-mixed" (GPU autocast), "16-mixed"
           channels_last:bool=False, # channels_last memory format (faster convolutions on GPU)
           compile:bool=False, # torch.compile the model's networks (faster GPU steps after a compile of a minute or so)
+          compile_mode:str="default", # torch.compile mode: default, reduce-overhead (CUDA graphs), max-autotune, max-autotune-no-cudagraphs
+          optimizer_impl:str="default", # the optimisers' update: default (PyTorch's choice), foreach or fused
           ckpt_every:int=500, # also write last.ckpt every this many training steps
           fid_every:int|None=None, # every this many epochs compute a cheap FID (val/fid) and pick best.ckpt by it; 0: off; None: the model's `default_fid_every`
           fid_samples:int=5000, # images per cheap FID (samples, or reconstructions for models that cannot sample)
@@ -87,6 +115,8 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     check_arg(fid_every >= 0, f"--fid-every must be >= 0, got {fid_every}")
     check_arg(fid_samples >= 2, f"--fid-samples must be >= 2, got {fid_samples}")
     check_arg(precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    check_arg(compile_mode in COMPILE_MODES, f"--compile-mode must be one of {', '.join(COMPILE_MODES)}, got {compile_mode!r}")
+    check_arg(optimizer_impl in OPTIMIZER_IMPLS, f"--optimizer-impl must be one of {', '.join(OPTIMIZER_IMPLS)}, got {optimizer_impl!r}")
     devices = _parse_devices(devices)
     several = num_nodes > 1 or devices == -1 or (isinstance(devices, int) and devices > 1) or \
               (devices == "auto" and accelerator in ("auto", "gpu", "cuda") and torch.cuda.device_count() > 1)
@@ -128,7 +158,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     if "LOCAL_RANK" not in os.environ:  # data errors (or the download) before Lightning starts, not in every DDP child
         dm.prepare_data()
     if channels_last: module = module.to(memory_format=torch.channels_last)
-    if compile: module.compile_networks()
+    if compile: module.compile_networks(compile_mode)
     extra = []
     if fid_every:
         fx = get_extractor(extractor, inception_weights)  # missing Inception weights fail here, before any training
@@ -143,7 +173,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     trainer = L.Trainer(
         max_epochs=epochs, max_time=None if max_minutes is None else timedelta(minutes=max_minutes), accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
-        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), *(callbacks or []),
+        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl), *(callbacks or []),
                    MetricsJson(best, {"command": train_command(model, {**call, **model_kwargs}), "data": data_description(data_dir)})],
         plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
         limit_test_batches=limit_batches,
