@@ -13,15 +13,15 @@ import torch
 import lightning as L
 from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly
 from .data import CIFAR10DataModule, CIFAR10_CLASSES, load_cifar10, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
-from .trainer import train
+from .trainer import train, use_optimizer_impl
 from .model import get_model, model_names, logs_this_step
 from .callbacks import device_description, read_checkpoint
 
 
 # %% auto #0
-__all__ = ['READBACK_METHODS', 'GPU_OPTIONS', 'ReadbackCounter', 'count_readbacks', 'seconds_per_step', 'StepTimer',
-           'pipeline_step_time', 'plain_loop', 'trainer_overhead', 'data_throughput', 'step_memory', 'gpu_options',
-           'machine_info', 'run_benchmarks']
+__all__ = ['READBACK_METHODS', 'FAST_PATHS', 'CPU_FAST_PATHS', 'PEAK_BF16_TFLOPS', 'ReadbackCounter', 'count_readbacks',
+           'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead', 'data_throughput',
+           'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths', 'machine_info', 'run_benchmarks']
 
 # %% ../nbs/17_bench.ipynb #f3c4c8ab
 READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
@@ -128,15 +128,38 @@ def pipeline_step_time(model:str, # registered model name
     return timer.seconds_per_step
 
 # %% ../nbs/17_bench.ipynb #fe600459
-def _fresh_model(model:str, device, seed:int=0):
-    "A newly built genlib model on `device` and its plain training step; seeded as `train` seeds before it builds the model."
+def _optimizers(got) -> list:
+    "The optimisers in whatever `configure_optimizers` returned: one, several, or Lightning's {'optimizer', 'lr_scheduler'} dicts."
+    if isinstance(got, torch.optim.Optimizer): return [got]
+    if isinstance(got, dict): return _optimizers(got.get("optimizer"))
+    if isinstance(got, (list, tuple)): return [o for g in got for o in _optimizers(g)]
+    return []
+
+def _fresh_model(model:str, device, seed:int=0, channels_last:bool=False, compile:bool=False, compile_mode:str="default",
+                 optimizer_impl:str="default", precision:str="32-true"):
+    "A newly built genlib model on `device` and its plain training step with the same fast paths as `train(**options)`; seeded as `train` seeds before it builds the model."
+    check_arg(precision in ("32-true", "bf16-mixed"), f"the plain loop runs 32-true or bf16-mixed, not {precision!r}")
     torch.manual_seed(seed)
     module = get_model(model)().to(device).train()
-    return module, module.plain_step()
+    if channels_last: module = module.to(memory_format=torch.channels_last)
+    if compile: module.compile_networks(compile_mode)
+    if optimizer_impl != "default":  # the optimisers the model's own plain_step makes, switched as `train` switches them
+        make = module.configure_optimizers
+        def configure_optimizers():
+            got = make()
+            for opt in _optimizers(got): use_optimizer_impl(opt, optimizer_impl)
+            return got
+        module.configure_optimizers = configure_optimizers
+    step = module.plain_step()
+    if precision == "bf16-mixed":  # Lightning's bf16-mixed: autocast around the step (bfloat16 matmuls and convolutions, float32 weights)
+        plain = step
+        def step(x):
+            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16): plain(x)
+    return module, step
 
-def _data_module(data, batch_size, seed, device) -> CIFAR10DataModule:
+def _data_module(data, batch_size, seed, device, channels_last:bool=False) -> CIFAR10DataModule:
     "genlib's data, moved to `device` as `train` keeps it."
-    dm = CIFAR10DataModule(data, batch_size=batch_size, seed=seed)
+    dm = CIFAR10DataModule(data, batch_size=batch_size, seed=seed, channels_last=channels_last)
     with quietly(): dm.prepare_data(); dm.setup()
     dm.tensors = {k: (x.to(device), y.to(device)) for k, (x, y) in dm.tensors.items()}
     return dm
@@ -147,22 +170,37 @@ def plain_loop(model:str, # registered model name
                warmup:int=3, # untimed steps first
                seed:int=0, # seed of the weights
                device=None, # None: `default_device()`
+               stats:dict|None=None, # filled with "peak_memory_mb" (on a GPU: the allocator's peak over the timed steps)
+               **options, # the fast paths: channels_last, compile, compile_mode, optimizer_impl, precision (as for `train`)
               ) -> tuple[float, L.LightningModule]: # (seconds per step, the trained model)
-    "Seconds per step of a hand-written loop over the same model, batches and optimiser as `genlib train`."
+    "Seconds per step of a hand-written loop over the same model, batches, optimiser and fast paths as `genlib train`."
     device = torch.device(device or default_device())
-    module, step = _fresh_model(model, device, seed)  # the same initial weights as `train`'s
+    module, step = _fresh_model(model, device, seed, **options)  # the same initial weights as `train`'s
     batches = iter(dm.loader("train"))
     for _ in range(warmup): step(next(batches)[0])
-    _sync(device); ends = [time.perf_counter()]
+    _sync(device)
+    if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
+    ends = [time.perf_counter()]
     for i in range(steps):
         step(next(batches)[0])
         if i == steps - 1: _sync(device)
         ends.append(time.perf_counter())
+    if stats is not None: stats["peak_memory_mb"] = torch.cuda.max_memory_allocated(device)/2**20 if device.type == "cuda" else None
     return seconds_per_step(ends, device), module
 
 # %% ../nbs/17_bench.ipynb #c6dc8f41
 def _timed_steps(step_seconds:float, seconds:float, warmup:int, per_epoch:int) -> int:
     return int(min(max(10, seconds/max(step_seconds, 1e-6)), per_epoch - warmup))
+
+def _side_by_side(model, data, dm, steps, warmup, repeats, batch_size, device, options) -> dict:
+    "genlib's step and the plain loop's with the same `options`, interleaved `repeats` times; the fastest of each counts."
+    g, p, stats = [], [], {}
+    for _ in range(repeats):
+        g.append(float(pipeline_step_time(model, data, steps, warmup, batch_size, **options)))
+        p.append(float(plain_loop(model, dm, steps, warmup, device=device, stats=stats, **options)[0]))
+    return {"steps": steps, "batch_size": batch_size, "genlib_s": min(g), "plain_s": min(p), "ratio": min(g)/min(p),
+            "overhead_ms": 1e3*(min(g) - min(p)), "images_per_s": batch_size/min(g), "peak_memory_mb": stats.get("peak_memory_mb"),
+            "genlib_all_s": g, "plain_all_s": p}
 
 def trainer_overhead(models:list[str], # models to compare (names or import paths)
                      data:str|None=None, # CIFAR-10 directory
@@ -179,16 +217,9 @@ def trainer_overhead(models:list[str], # models to compare (names or import path
     check_arg(per_epoch >= warmup + 10, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 10 steps")
     for model in models:
         calib, _ = plain_loop(model, dm, steps=2, warmup=1, device=device)
-        steps = _timed_steps(calib, seconds, warmup, per_epoch)
-        g, p = [], []
-        for _ in range(repeats):
-            g.append(pipeline_step_time(model, data, steps, warmup, batch_size))
-            p.append(plain_loop(model, dm, steps, warmup, device=device)[0])
-        g, p = [float(v) for v in g], [float(v) for v in p]
-        res[model] = {"steps": steps, "batch_size": batch_size, "genlib_s": min(g), "plain_s": min(p), "ratio": min(g)/min(p),
-                      "overhead_ms": 1e3*(min(g) - min(p)), "genlib_all_s": g, "plain_all_s": p}
-        progress(f"trainer overhead  {model:8s} {steps:4d} steps  genlib {1e3*min(g):8.2f} ms  plain {1e3*min(p):8.2f} ms  "
-                 f"ratio {min(g)/min(p):.3f}")
+        res[model] = r = _side_by_side(model, data, dm, _timed_steps(calib, seconds, warmup, per_epoch), warmup, repeats, batch_size, device, {})
+        progress(f"trainer overhead  {model:8s} {r['steps']:4d} steps  genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  "
+                 f"ratio {r['ratio']:.3f}")
     return res
 
 # %% ../nbs/17_bench.ipynb #bc070a12
@@ -282,25 +313,69 @@ def step_memory(models:list[str], # models to measure
     return res
 
 # %% ../nbs/17_bench.ipynb #fd1f9cb5
-GPU_OPTIONS = {"bf16": {"precision": "bf16-mixed"}, "channels_last": {"channels_last": True}, "compile": {"compile": True},
-               "all": {"precision": "bf16-mixed", "channels_last": True, "compile": True}}
+FAST_PATHS = {"default": {}, "foreach": {"optimizer_impl": "foreach"}, "fused": {"optimizer_impl": "fused"},
+              "channels_last": {"channels_last": True}, "bf16": {"precision": "bf16-mixed"}, "compile": {"compile": True},
+              "compile_cudagraphs": {"compile": True, "compile_mode": "reduce-overhead"},
+              "all": {"optimizer_impl": "fused", "channels_last": True, "precision": "bf16-mixed", "compile": True, "compile_mode": "reduce-overhead"}}
+CPU_FAST_PATHS = ("default", "foreach", "fused", "channels_last", "bf16")  # what `fast_paths="auto"` times on a CPU (compiling takes minutes there, CUDA graphs need CUDA)
+PEAK_BF16_TFLOPS = {"H200": 989, "H100 PCIe": 756, "H100": 989, "A100": 312, "L40S": 362, "L4": 121}  # dense bf16 tensor-core peaks, NVIDIA's data sheets
 
-def gpu_options(models:list[str], # models to time
-                data:str|None=None, # CIFAR-10 directory
-                batch_size:int=128, # per step
-                steps:int=100, # timed steps per run
-                warmup:int=10, # untimed steps first (compiling happens here)
-                progress=print,
-               ) -> dict: # {model: {"default_s", option: {"seconds", "speedup"}}}
-    "Seconds per step of `genlib train` with each GPU option, and the speed-up over the default."
-    res = {}
+def peak_tflops(device=None) -> float|None:
+    "The dense bf16 tensor-core peak of a GPU in TFLOP/s, from its name (`PEAK_BF16_TFLOPS`); None when not known (a CPU, another GPU)."
+    device = torch.device(device or default_device())
+    if device.type != "cuda": return None
+    name = torch.cuda.get_device_name(device)
+    hits = [k for k in PEAK_BF16_TFLOPS if k in name]
+    return float(PEAK_BF16_TFLOPS[max(hits, key=len)]) if hits else None
+
+def step_flops(model:str, # registered model name
+               batch_size:int=128, # images per step
+               device=None, # None: `default_device()`
+              ) -> int: # floating-point operations (a multiply-add counts 2)
+    "The arithmetic of one training step (forward, backward; matrix products, convolutions and attention), counted by `torch.utils.flop_counter` on the model's plain step."
+    from torch.utils.flop_counter import FlopCounterMode
+    device = torch.device(device or default_device())
+    module, step = _fresh_model(model, device)
+    step(torch.rand(batch_size, 3, 32, 32, device=device))  # a first step apart: data-dependent initialisations (ActNorm) run once
+    with FlopCounterMode(display=False) as counter: step(torch.rand(batch_size, 3, 32, 32, device=device))
+    return int(counter.get_total_flops())
+
+def time_fast_paths(models:list[str], # models to time
+               data:str|None=None, # CIFAR-10 directory
+               batch_size:int=128, # per step
+               paths:list[str]|None=None, # names of `FAST_PATHS`; None: all on a GPU, `CPU_FAST_PATHS` on a CPU
+               seconds:float=5.0, # length of each timed segment (at least 10 steps)
+               repeats:int=3, # interleaved repeats (the fastest counts)
+               warmup:int=10, # untimed steps first (compiling and CUDA-graph recording happen here)
+               peak:float|None=None, # the device's peak TFLOP/s; None: `peak_tflops()`
+               progress=print,
+              ) -> dict: # {model: {"flops_per_step", "peak_tflops", path: {"genlib_s", "plain_s", "ratio", "speedup", ...}}}
+    "For each model and fast path: genlib's step time against a plain loop with the same fast path, images per second, GPU memory, the speed-up over the default and the fraction of the device's peak arithmetic."
+    device = default_device()
+    paths = list(paths or (FAST_PATHS if device.type == "cuda" else CPU_FAST_PATHS))
+    if bad := [p for p in paths if p not in FAST_PATHS]: raise GenlibError(f"unknown fast path {', '.join(bad)}; choose from {', '.join(FAST_PATHS)}")
+    paths = ["default"] + [p for p in paths if p != "default"]  # the speed-ups are over the default
+    peak = peak if peak is not None else peak_tflops(device)
+    dms, res = {}, {}
+    def dm_for(channels_last):
+        if channels_last not in dms: dms[channels_last] = _data_module(data, batch_size, 0, device, channels_last=channels_last)
+        return dms[channels_last]
+    per_epoch = len(dm_for(False).loader("train"))
+    check_arg(per_epoch >= warmup + 10, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 10 steps")
     for model in models:
-        base = pipeline_step_time(model, data, steps, warmup, batch_size)
-        res[model] = {"default_s": base, "steps": steps}
-        for name, opts in GPU_OPTIONS.items():
-            s = pipeline_step_time(model, data, steps, warmup, batch_size, **opts)
-            res[model][name] = {"seconds": s, "speedup": base/s}
-            progress(f"gpu option        {model:8s} {name:14s} {1e3*s:8.2f} ms/step  speed-up {base/s:.2f}x")
+        calib, _ = plain_loop(model, dm_for(False), steps=2, warmup=1, device=device)
+        steps = _timed_steps(calib, seconds, warmup, per_epoch)
+        flops = step_flops(model, batch_size, device)
+        res[model] = out = {"flops_per_step": flops, "peak_tflops": peak}
+        for name in paths:
+            opts = FAST_PATHS[name]
+            out[name] = r = _side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps, warmup, repeats, batch_size, device, opts)
+            r.update(options=opts, speedup=out["default"]["genlib_s"]/r["genlib_s"], tflops=flops/r["genlib_s"]/1e12)
+            r["peak_fraction"] = r["tflops"]/peak if peak else None
+            mem = f"  {r['peak_memory_mb']:7.0f} MB" if r["peak_memory_mb"] is not None else ""
+            frac = f"  {100*r['peak_fraction']:5.2f}% of peak" if r["peak_fraction"] is not None else ""
+            progress(f"fast path         {model:8s} {name:18s} genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  "
+                     f"ratio {r['ratio']:.3f}  speed-up {r['speedup']:.2f}x  {r['images_per_s']:9,.0f} images/s  {r['tflops']:.3f} TFLOP/s{frac}{mem}")
     return res
 
 # %% ../nbs/17_bench.ipynb #2d331d16
@@ -313,20 +388,23 @@ def machine_info() -> dict:
 
 def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
                    out:str="bench.json", # JSON file to write
-                   models:str="all", # comma-separated models for the trainer overhead (and GPU options); all: every model `genlib models` lists
+                   models:str="all", # comma-separated models for the trainer overhead and the fast paths; all: every model `genlib models` lists
                    memory_models:str="all", # comma-separated models for the memory of a step; all: every model
                    batch_size:int=128, # training batch size everywhere
                    seconds:float=5.0, # length of each timed training segment
                    repeats:int=3, # interleaved repeats; the fastest counts
                    data_batches:int=200, # batches timed for the data pipeline
                    workers:int=2, # torchvision DataLoader workers
-                   gpu_options_on_cpu:bool=False, # also time the GPU options on a CPU (slow, and no faster there)
+                   fast_paths:str="auto", # comma-separated `FAST_PATHS` to time per model (genlib against the plain loop with each); auto: all on a GPU, `CPU_FAST_PATHS` on a CPU; none: skip
+                   peak_tflops:float|None=None, # the device's peak TFLOP/s for the fraction of peak; None: known GPUs' dense bf16 peak
                   ) -> dict: # everything measured
-    "Trainer overhead, data pipeline and memory benchmarks, printed as ratios and saved as JSON."
+    "Trainer overhead, data pipeline, memory and fast-path benchmarks, printed as ratios and saved as JSON."
     check_arg(seconds > 0, f"--seconds must be > 0, got {seconds}")
     check_arg(repeats >= 1, f"--repeats must be >= 1, got {repeats}")
     names = lambda s: model_names() if s.strip() == "all" else [m.strip() for m in s.split(",") if m.strip()]
     for m in names(models) + names(memory_models): get_model(m)  # unknown names fail before anything runs
+    if bad := [p for p in fast_paths.split(",") if p.strip() not in (*FAST_PATHS, "auto", "none")]:
+        raise GenlibError(f"unknown --fast-paths {','.join(bad)}; choose from {', '.join(FAST_PATHS)}, or auto or none")
     t0 = time.time()
     res = {"machine": machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
            "settings": {"batch_size": batch_size, "seconds": seconds, "repeats": repeats, "data_dir": str(data_dir)}}
@@ -334,8 +412,9 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
     res["trainer_overhead"] = trainer_overhead(names(models), data_dir, batch_size, seconds, repeats)
     res["data_pipeline"] = data_throughput(data_dir, batch_size, data_batches, workers, repeats)
     res["memory"] = step_memory(names(memory_models), batch_size)
-    if default_device().type == "cuda" or gpu_options_on_cpu:
-        res["gpu_options"] = gpu_options(names(models), data_dir, batch_size)
+    if fast_paths.strip() != "none":
+        paths = None if fast_paths.strip() == "auto" else [p.strip() for p in fast_paths.split(",") if p.strip()]
+        res["fast_paths"] = time_fast_paths(names(models), data_dir, batch_size, paths, seconds, repeats, peak=peak_tflops)
     res["wall_time_s"] = round(time.time() - t0, 1)
     atomic_write_json(res, out)
     print(f"bench: {out} ({res['wall_time_s']:.0f} s)")
