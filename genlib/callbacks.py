@@ -84,14 +84,21 @@ class MetricsJson(L.Callback):
     "Keep `metrics.json` in the run folder up to date with the latest validation numbers."
     def __init__(self, best:ModelCheckpoint|None=None, # the best-checkpoint callback
                  info:dict|None=None, # more entries, e.g. the command and the data the run used
-                ): self.best, self.t0, self.before, self.info = best, None, 0.0, dict(info or {})
+                ): self.best, self.t0, self.before, self.info, self.curve = best, None, 0.0, dict(info or {}), []
     def on_fit_start(self, trainer, pl_module):
         self.t0 = time.time()
         p = trainer_run_dir(trainer)/"metrics.json"
-        if p.exists():  # a resumed run adds up its time and keeps the command that started it
+        if p.exists():  # a resumed run adds up its time and keeps the command that started it, and its curve
             prior = json.loads(p.read_text()); self.before = prior.get("wall_time_s", 0.0)
-            self.info.update({k: prior[k] for k in self.info if k in prior})
-    def on_train_epoch_end(self, trainer, pl_module):  # after validation, and after best.ckpt was updated
+            self.info.update({k: prior[k] for k in self.info if k in prior}); self.curve = prior.get("curve", [])
+    def _wall_time(self) -> float: return round(self.before + time.time() - self.t0, 2)
+    def on_validation_end(self, trainer, pl_module):  # every validation, also those within an epoch (`train(val_every_minutes=)`)
+        if trainer.sanity_checking or not trainer.is_global_zero: return
+        self.curve.append({"wall_time_s": self._wall_time(), "step": trainer.global_step, "epoch": trainer.current_epoch,
+                           "val": {k.removeprefix("val/"): float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}})
+        self._write(trainer, pl_module)
+    def on_train_epoch_end(self, trainer, pl_module): self._write(trainer, pl_module)  # after validation, and after best.ckpt was updated
+    def _write(self, trainer, pl_module):
         if not trainer.is_global_zero: return
         best = self.best
         atomic_write_json({
@@ -102,7 +109,8 @@ class MetricsJson(L.Callback):
             "best_checkpoint": best.best_model_path if best is not None else None,
             "measured_with": {k: v for cb in trainer.callbacks for k, v in getattr(cb, "measured_with", {}).items()},
             "bpd_kind": pl_module.bpd_kind,  # the instance's: it may depend on the hyperparameters
-            "wall_time_s": round(self.before + time.time() - self.t0, 2),
+            "wall_time_s": self._wall_time(),
+            "curve": self.curve,  # every validation: wall-clock seconds since training started (validation included), step, values
             "hardware": device_description(trainer.strategy.root_device), "world_size": trainer.world_size, **self.info,
         }, trainer_run_dir(trainer)/"metrics.json")
 

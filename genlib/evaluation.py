@@ -70,6 +70,7 @@ def split_terms(module:GenerativeModule, # the model
                 progress:bool=True, # Lightning's progress bar
                 likelihood:dict|None=None, # also compute `likelihood_terms` with these options; None: not
                 likelihood_for:tuple|None=None, # ... for these terms: not when `eval_terms` has them all; None: always
+                precision:str="32-true", # Lightning's precision of the test loop: "32-true", or "bf16-mixed" (autocast) to see what bf16 does to the terms
                ) -> tuple[dict, int, dict]: # ({term: mean over the split}, number of images, {per-image term: standard error of its mean})
     "Means of `eval_terms` (and `likelihood_terms` when asked) over a split, through Lightning's test loop; standard errors of the per-image terms."
     loader = dm.loader(split, shuffle=False)
@@ -79,7 +80,7 @@ def split_terms(module:GenerativeModule, # the model
         with quietly(stdout=False), contextlib.redirect_stdout(sys.stderr):  # the progress bar: stdout is the command's JSON
             trainer = L.Trainer(accelerator="gpu" if default_device().type == "cuda" else "cpu", devices=1, logger=False,
                                 enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
-                                limit_test_batches=limit_batches or 1.0)
+                                limit_test_batches=limit_batches or 1.0, precision=precision)
             got = trainer.test(module, dataloaders=loader, verbose=False)[0]
     finally: module.test_likelihood = module.test_likelihood_for = None
     got = {k.removeprefix("test/"): float(v) for k, v in got.items()}
@@ -119,6 +120,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
              batch_size:int=500, # evaluation batch size
              limit_batches:int|None=None, # losses and reconstruction metrics on only this many batches (quick checks)
              seed:int=0, # seed of the generated images and of any noise in the losses
+             precision:str="32-true", # arithmetic of the losses and bits/dim: 32-true, or bf16-mixed to measure what bf16 autocast does to them
              progress:bool=True, # progress bars
              out:str|None=None, # also write the JSON to this file
              **options, # options of the model's sampler (FID/IS samples) and of its likelihood (bpd, nll); `genlib models MODEL` lists them
@@ -129,6 +131,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     check_arg(batch_size >= 1, f"--batch-size must be >= 1, got {batch_size}")
     check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
     check_arg(n_samples >= 10, f"--n-samples must be >= 10, got {n_samples}")
+    check_arg(precision in ("32-true", "bf16-mixed"), f"--precision must be 32-true or bf16-mixed, got {precision!r}")
     dev = default_device()
     m = load_module(ckpt).to(dev)
     m.check_sample_options(options, likelihood=True)
@@ -149,14 +152,15 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     likelihood_for = [term for metric, term, _ in _likelihood_metrics(m) if metric in names]
     if {"loss", "bpd", "nll", *_RECONSTRUCTION_TERMS} & set(names):
         torch.manual_seed(seed)  # random parts of the losses (a posterior sample, dequantisation noise) repeat
-        terms, res["n_images"], stderr = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for)
+        terms, res["n_images"], stderr = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for,
+                                                     precision)
         if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in _RECONSTRUCTION_TERMS.values()}
         for metric, term, kind in _likelihood_metrics(m):
             if metric not in names: continue
             if term not in terms:
                 raise GenlibError(f"a {m.model_name} model declares {metric}_term={term!r}, but neither eval_terms nor likelihood_terms returns it")
             res["metrics"][metric] = terms[term]
-            res["measured_with"][metric] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": term, "kind": kind,
+            res["measured_with"][metric] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": term, "kind": kind, "precision": precision,
                                             "standard_error": stderr.get(term),
                                             **({"options": likelihood} if likelihood and m.test_likelihood_computed else {})}
         res["metrics"].update({k: terms[t] for k, t in _RECONSTRUCTION_TERMS.items() if k in names})

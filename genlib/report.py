@@ -15,7 +15,8 @@ from .model import recorded_model
 from .compare import plot_runs
 
 # %% auto #0
-__all__ = ['CURVE_TAGS', 'find_runs', 'run_summary', 'report_table', 'report']
+__all__ = ['CURVE_TAGS', 'MINUTES', 'find_runs', 'run_summary', 'report_table', 'report', 'curve_metric', 'value_at', 'curve_end',
+           'minutes_table']
 
 # %% ../nbs/18_report.ipynb #d48a5c86
 def find_runs(root:str|Path, # a folder of runs (searched recursively)
@@ -88,7 +89,8 @@ def run_summary(run:str|Path, # a run folder
             "fid_protocol": _fid_protocol(ev["measured_with"].get("fid") or ev["measured_with"].get("inception_score")),
             "bpd": pick("bpd", getattr(cls, "bpd_term", None)), "bpd_kind": bpd_kind,
             "nll": ev["metrics"].get("nll"), "nll_kind": ev["measured_with"].get("nll", {}).get("kind", ""), "ssim": pick("ssim"), "val_loss": m.get("val", {}).get("loss"),
-            "command": m.get("command"), "eval_commands": ev["commands"],
+            "command": m.get("command"), "eval_commands": ev["commands"], "curve": m.get("curve") or [], "test": m.get("test") or {},
+            "val_fid_protocol": _fid_protocol(m.get("measured_with", {}).get("val/fid")),
             "data": (m.get("data") or {}).get("format") or hp.get("data_dir") or ""}
 
 # %% ../nbs/18_report.ipynb #9150a818
@@ -134,13 +136,17 @@ CURVE_TAGS = ("val/loss", "val/fid", "val/ssim")
 
 def report(runs_dir:str, # folder of runs (searched recursively for metrics.json)
            out:str|None=None, # folder for report.md and curves.png; default: RUNS_DIR
+           minutes:str="1,2,5,8", # the quality-per-minute columns: minutes since training started
           ) -> Path: # the markdown file written
-    "Write `report.md` (the table of all runs under RUNS_DIR) and `curves.png` (their validation curves overlaid)."
+    "Write `report.md` (the table of all runs under RUNS_DIR, and their quality per minute) and `curves.png` (their validation curves overlaid)."
     runs = find_runs(runs_dir)
     if not runs: raise GenlibError(f"no runs under {runs_dir} (a run folder holds a metrics.json)")
     out = Path(out) if out else Path(runs_dir)
     rows = [run_summary(r, runs_dir) for r in runs]
+    try: cols = tuple(float(m) for m in str(minutes).split(",") if m.strip())
+    except ValueError: raise GenlibError(f"--minutes expects comma-separated numbers, got {minutes!r}") from None
     md = f"# Runs under {runs_dir}\n\n" + report_table(rows)
+    if per_minute := minutes_table(rows, cols): md += "\n## Quality per minute\n\n" + per_minute
     bpd_tags = dict.fromkeys(f"val/{row['model_class'].bpd_term}" for row in rows if getattr(row["model_class"], "bpd_term", None))
     fig = plot_runs({f"[{i}] {row['run']}": r for i, (row, r) in enumerate(zip(rows, runs), 1)}, tags=[CURVE_TAGS[0], *bpd_tags, *CURVE_TAGS[1:]],
                     x="step", ncols=2, drop_missing=True)
@@ -150,3 +156,48 @@ def report(runs_dir:str, # folder of runs (searched recursively for metrics.json
         md += "\n![validation curves of the runs](curves.png)\n"
     atomic_write(out/"report.md", lambda f: f.write(md.encode()))
     return out/"report.md"
+
+# %% ../nbs/18_report.ipynb #06ddac29
+MINUTES = (1, 2, 5, 8)  # the report's quality-per-minute columns
+
+def curve_metric(cls:type|None, # the run's model class (None: not installed here)
+                 curve:list[dict], # metrics.json's "curve"
+                ) -> str|None: # a key of the curve's values
+    "What a run's quality-per-minute row follows: the model's bits/dim where validation logs them, else the FID tracked in training, else the validation loss."
+    keys = {k for point in curve for k in point["val"]}
+    return next((k for k in (getattr(cls, "bpd_term", None), "fid", "loss") if k and k in keys), None)
+
+def value_at(curve:list[dict], key:str, seconds:float) -> float|None:
+    "The value `key` had at the last validation done `seconds` into the run (None before the first)."
+    done = [p["val"][key] for p in curve if p["wall_time_s"] <= seconds and key in p["val"]]
+    return done[-1] if done else None
+
+def curve_end(curve:list[dict], key:str, tail:float=0.25) -> str:
+    "Whether the curve (lower is better) still falls at its end: the last value against the best of the validations before the last `tail` of the run's time."
+    pts = [(p["wall_time_s"], p["val"][key]) for p in curve if key in p["val"]]
+    if len(pts) < 3: return "too short"
+    cut = pts[-1][0]*(1 - tail)
+    before = min([v for t, v in pts if t <= cut] or [pts[0][1]])
+    last = pts[-1][1]
+    change = (last - before)/abs(before) if before else 0.0
+    return "falling" if change < -0.005 else "flat" if change <= 0.005 else f"rising (+{100*change:.1f}%)"
+
+def minutes_table(rows:list[dict], # `run_summary` of each run, in the main table's order
+                  minutes:tuple=MINUTES, # columns: minutes of wall-clock time since training started
+                 ) -> str: # markdown ("" when no run has a curve)
+    "Quality per minute: each run's validation value after each of `minutes` (validation time included), where its curve ends and whether it still falls there."
+    head = ["run", "model", "value", *(f"{m:g} min" for m in minutes), "last validation", "end of curve", "test", "hardware"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|"*len(head)]
+    for i, r in enumerate(rows, 1):
+        curve = r.get("curve") or []
+        if not (key := curve_metric(r["model_class"], curve)): continue
+        what = f"val bits/dim ({_kind_label(r['bpd_kind'])})" if key == getattr(r["model_class"], "bpd_term", None) and r["bpd_kind"] else \
+               f"val FID ({r['val_fid_protocol']})" if key == "fid" else f"val {key}"
+        last = curve[-1]
+        cells = [f"[{i}] {r['run']}", r["model"], what, *(_fmt(value_at(curve, key, 60*m)) or "-" for m in minutes),
+                 f"{_fmt(value_at(curve, key, last['wall_time_s']))} at {_duration(last['wall_time_s'])}", curve_end(curve, key),
+                 _fmt(r["test"].get(key)), r["hardware"]]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    if len(lines) == 2: return ""
+    return "\n".join(lines) + ("\n\nThe value of the last validation done that many minutes after training started (validation and FID time included; "
+                               "- : none yet); test: the test split of best.ckpt. [N] is the command of run N above.\n")

@@ -90,6 +90,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           compile_mode:str="default", # torch.compile mode: default, reduce-overhead (CUDA graphs), max-autotune, max-autotune-no-cudagraphs
           optimizer_impl:str="default", # the optimisers' update: default (PyTorch's choice), foreach or fused
           ckpt_every:int=500, # also write last.ckpt every this many training steps
+          val_every_minutes:float|None=None, # also validate every this many minutes of wall-clock time (a quality-per-minute curve); None: once an epoch
           fid_every:int|None=None, # every this many epochs compute a cheap FID (val/fid) and pick best.ckpt by it; 0: off; None: the model's `default_fid_every`
           fid_samples:int=5000, # images per cheap FID (samples, or reconstructions for models that cannot sample)
           extractor:str="inception", # FID feature extractor: inception, random-cnn or package.module:factory
@@ -110,6 +111,8 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
     check_arg(limit_val_batches is None or limit_val_batches >= 1, f"--limit-val-batches must be >= 1, got {limit_val_batches}")
     check_arg(ckpt_every >= 0, f"--ckpt-every must be >= 0, got {ckpt_every}")
+    check_arg(val_every_minutes is None or (val_every_minutes > 0 and math.isfinite(val_every_minutes)),
+              f"--val-every-minutes must be a positive number, got {val_every_minutes}")
     check_arg(num_nodes >= 1, f"--num-nodes must be >= 1, got {num_nodes}")
     if fid_every is None: fid_every = cls.default_fid_every
     check_arg(fid_every >= 0, f"--fid-every must be >= 0, got {fid_every}")
@@ -176,7 +179,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
         callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl), *(callbacks or []),
                    MetricsJson(best, {"command": train_command(model, {**call, **model_kwargs}), "data": data_description(data_dir)})],
         plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
-        limit_test_batches=limit_batches,
+        limit_test_batches=limit_batches, val_check_interval=None if val_every_minutes is None else timedelta(minutes=val_every_minutes),
         log_every_n_steps=min(50, limit_batches or 50), enable_progress_bar=progress, enable_model_summary=progress)
     inherited = _VERSION_VAR in os.environ
     os.environ[_VERSION_VAR] = str(version)
