@@ -21,7 +21,8 @@ from .callbacks import device_description, read_checkpoint
 # %% auto #0
 __all__ = ['READBACK_METHODS', 'FAST_PATHS', 'CPU_FAST_PATHS', 'PEAK_BF16_TFLOPS', 'ReadbackCounter', 'count_readbacks',
            'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead', 'data_throughput',
-           'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths', 'machine_info', 'run_benchmarks']
+           'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths', 'fast_path_table', 'machine_info',
+           'run_benchmarks']
 
 # %% ../nbs/17_bench.ipynb #f3c4c8ab
 READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
@@ -378,6 +379,21 @@ def time_fast_paths(models:list[str], # models to time
                      f"ratio {r['ratio']:.3f}  speed-up {r['speedup']:.2f}x  {r['images_per_s']:9,.0f} images/s  {r['tflops']:.3f} TFLOP/s{frac}{mem}")
     return res
 
+# %% ../nbs/17_bench.ipynb #24b5e2f2
+def fast_path_table(res:dict, # `time_fast_paths`' result (bench.json's "fast_paths")
+                   ) -> str: # markdown
+    "The fast paths as one markdown table: per model and path, genlib's and the plain loop's step, their ratio, the speed-up over the default, images/s, TFLOP/s, the fraction of peak and the GPU memory."
+    head = ["model", "fast path", "genlib step", "plain step", "ratio", "speed-up", "images/s", "TFLOP/s", "of peak", "GPU memory"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|"*len(head)]
+    for model, out in res.items():
+        for name, r in out.items():
+            if not isinstance(r, dict): continue
+            lines.append("| " + " | ".join([model, name, f"{1e3*r['genlib_s']:.2f} ms", f"{1e3*r['plain_s']:.2f} ms", f"{r['ratio']:.3f}",
+                f"{r['speedup']:.2f}x", f"{r['images_per_s']:,.0f}", f"{r['tflops']:.3g}",
+                f"{100*r['peak_fraction']:.2f}%" if r.get("peak_fraction") is not None else "-",
+                f"{r['peak_memory_mb']:,.0f} MB" if r.get("peak_memory_mb") is not None else "-"]) + " |")
+    return "\n".join(lines) + "\n"
+
 # %% ../nbs/17_bench.ipynb #2d331d16
 def machine_info() -> dict:
     "What the numbers were measured on."
@@ -415,6 +431,7 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
     if fast_paths.strip() != "none":
         paths = None if fast_paths.strip() == "auto" else [p.strip() for p in fast_paths.split(",") if p.strip()]
         res["fast_paths"] = time_fast_paths(names(models), data_dir, batch_size, paths, seconds, repeats, peak=peak_tflops)
+        print("\n" + fast_path_table(res["fast_paths"]), flush=True)
     res["wall_time_s"] = round(time.time() - t0, 1)
     atomic_write_json(res, out)
     print(f"bench: {out} ({res['wall_time_s']:.0f} s)")

@@ -154,13 +154,15 @@ class GANModule(GenerativeModule):
         self.net.generator.compile(mode=mode); self.net.discriminator.compile(mode=mode)
 
     def plain_step(self):
-        "The hand-written step of the PyTorch DCGAN example (D on real and detached fake, then G), with the weight average: what `genlib bench` times the pipeline against."
+        "The hand-written step of the PyTorch DCGAN example (D on real and detached fake, then G), with D frozen while G's loss is backpropagated (its weight gradients are not needed there) and the weight average: what `genlib bench` times the pipeline against."
         G, D, hp = self.net.generator, self.net.discriminator, self.hparams
         opt_g, opt_d = self.configure_optimizers()
         def step(x):
             fake = G(torch.randn(len(x), hp.latent_dim, device=x.device))
             opt_d.zero_grad(set_to_none=True); d_loss(D(x), D(fake.detach()), hp.loss).backward(); opt_d.step()
+            D.requires_grad_(False)  # as Lightning's toggle_optimizer does in genlib's step: no gradients of D's weights in G's backward
             opt_g.zero_grad(set_to_none=True); g_loss(D(fake), hp.loss).backward(); opt_g.step()
+            D.requires_grad_(True)
             if self.net.generator_ema is not None: self.net.generator_ema.update(G)
         return step
 
