@@ -18,7 +18,8 @@ from .model import get_model
 from .callbacks import read_checkpoint, AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'use_optimizer_impl', 'OptimizerImpl', 'train_command', 'train']
+__all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'use_optimizer_impl', 'EpochEndValidation', 'OptimizerImpl',
+           'train_command', 'train']
 
 # %% ../nbs/06_train.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
@@ -42,6 +43,14 @@ def use_optimizer_impl(optimizer:torch.optim.Optimizer, # an optimiser, fresh or
         for p, state in optimizer.state.items():
             if torch.is_tensor(state.get("step")) and state["step"].device != p.device: state["step"] = state["step"].to(p.device, torch.float32)
     return optimizer
+
+class EpochEndValidation(L.Callback):
+    "With a time-based `val_check_interval` Lightning validates only once the interval has passed, not at the end of an epoch; this makes it validate there too, so that best.ckpt, the image grids and a model's fitted density stay per epoch."
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
+            if not hasattr(trainer, "_last_val_time"):  # private in Lightning 2.x: the test in this notebook fails loudly when it changes
+                raise RuntimeError(f"Lightning {L.__version__} has no trainer._last_val_time; genlib.trainer.EpochEndValidation must be updated")
+            trainer._last_val_time = float("-inf")  # the interval has passed: validate after this batch
 
 class OptimizerImpl(L.Callback):
     "Apply `use_optimizer_impl` to every optimiser of the run, after Lightning made them and restored a resumed run's state."
@@ -176,7 +185,8 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     trainer = L.Trainer(
         max_epochs=epochs, max_time=None if max_minutes is None else timedelta(minutes=max_minutes), accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
-        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl), *(callbacks or []),
+        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl),
+                   *([EpochEndValidation()] if val_every_minutes is not None else []), *(callbacks or []),
                    MetricsJson(best, {"command": train_command(model, {**call, **model_kwargs}), "data": data_description(data_dir)})],
         plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
         limit_test_batches=limit_batches, val_check_interval=None if val_every_minutes is None else timedelta(minutes=val_every_minutes),

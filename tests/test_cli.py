@@ -1,5 +1,5 @@
 "The `genlib` command end to end, as a user runs it (a subprocess per command)."
-import json, os, re, shlex, shutil, subprocess, pytest, torch
+import json, os, re, sys, shlex, shutil, subprocess, pytest, torch
 from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
@@ -186,6 +186,26 @@ def test_bench_writes_json(fake_data, tmp_path):
     b = json.loads((tmp_path/"bench.json").read_text())
     assert b["trainer_overhead"]["ae"]["ratio"] > 0 and b["data_pipeline"]["ratio"] > 0 and b["memory"]["ae"]["step_peak_mb"] > 0
     assert "trainer overhead  ae" in r.stdout and "data pipeline" in r.stdout and f"bench: {tmp_path/'bench.json'}" in r.stdout
+    assert b["fast_paths"]["ae"]["bf16"]["ratio"] > 0 and "| ae | fused | " in r.stdout  # the CPU's fast paths, and their table
+
+def test_compile_mode_trains(fake_data, tmp_path):
+    "`--compile --compile-mode max-autotune-no-cudagraphs` with the fused optimiser: another mode reaches torch.compile and the run trains."
+    genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 2, "--batch-size", 16, "--out", tmp_path,
+           "--no-progress", "--no-test", "--compile", "--compile-mode", "max-autotune-no-cudagraphs", "--optimizer-impl", "fused",
+           "--channels", "8,16,32", "--latent-dim", 8)
+    m = json.loads((tmp_path/"ae/version_0/metrics.json").read_text())
+    assert m["global_step"] == 2 and "--compile-mode max-autotune-no-cudagraphs" in m["command"], m["command"]
+
+def test_share_check(fake_data, tmp_path):
+    "scripts/share_check.py: each model's steps per second alone and all at once, the slowdown of each, and the decision."
+    script = Path(__file__).parent.parent/"scripts/share_check.py"
+    r = subprocess.run([sys.executable, str(script), "--models", "ae,vae", "--data", str(fake_data), "--seconds", "1",
+                        "--batch-size", "16", "--out", str(tmp_path/"share.json")], capture_output=True, text=True, timeout=600, env=clean_env())
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    s = json.loads((tmp_path/"share.json").read_text())
+    for m in ("ae", "vae"):
+        assert s["alone_steps_per_s"][m] > 0 and abs(s["slowdown"][m] - (s["alone_steps_per_s"][m]/s["shared_steps_per_s"][m] - 1)) < 1e-9
+    assert r.stdout.strip().splitlines()[-1] == s["decision"] in ("share", "alone")
 
 def test_compile_flag_trains(fake_data, tmp_path):
     "`--compile` (torch.compile of the loss computation) trains on the CPU too, and its checkpoint loads into a plain model."
@@ -211,9 +231,9 @@ def test_recorded_command_remakes_the_run(fake_data, tmp_path):
 
 def test_results_script_makes_the_report(tmp_path):
     "scripts/results.sh: every model trained for the time budget, each best.ckpt evaluated, one report with both commands per run."
-    out, fake_data = tmp_path/"results", write_fake_cifar10(tmp_path/"data", "python", n_train=20, n_test=10)  # 100 test images
+    out, fake_data = tmp_path/"results", write_fake_cifar10(tmp_path/"data", "python", n_train=40, n_test=10)  # 100 test images, 80 val (a tracked FID needs 65)
     env = {**clean_env(), "GENLIB": GENLIB, "GENLIB_DATA": str(fake_data), "MODELS": "ae vae", "RESULTS_MINUTES": "0.5",
-           "RESULTS_OUT": str(out), "EXTRACTOR": "random-cnn", "EVAL_ARGS": "--n-samples 100 --limit-batches 1"}
+           "RESULTS_OUT": str(out), "EXTRACTOR": "random-cnn", "EVAL_ARGS": "--n-samples 100 --limit-batches 1", "FID_SAMPLES": "100"}
     script = Path(__file__).parent.parent/"scripts/results.sh"
     r = subprocess.run(["bash", str(script), "--epochs", "2", "--limit-batches", "2", "--batch-size", "16", "--accelerator", "cpu"],  # the last --epochs wins
                        capture_output=True, text=True, timeout=900, env=env)
@@ -224,6 +244,8 @@ def test_results_script_makes_the_report(tmp_path):
         assert ev["split"] == "test" and ev["metrics"]["fid"] > 0 and ev["command"].startswith(f"genlib evaluate {out/m}/version_0/checkpoints/")
         assert f"`genlib train {m} --epochs 2 --max-minutes 0.5 " in text and f"   then `{ev['command']}`" in text, text
     assert "(random-cnn)" in text and (out/"curves.png").exists()
+    per_minute = text.split("## Quality per minute")[1]  # the curves recorded with --val-every-minutes, read at 1, 2, 5, 8 minutes
+    assert "| [1] ae/version_0 | ae | val FID (random-cnn" in per_minute and "| [2] vae/version_0 | vae | val bits/dim (bound) |" in per_minute, per_minute
     # a failing training stops the script with its log's end, before any evaluation
     r = subprocess.run(["bash", str(script), "--lr", "-1"], capture_output=True, text=True, timeout=300, env={**env, "MODELS": "ae"})
     assert r.returncode == 1 and "a training failed" in r.stdout and "--lr must be a positive number" in r.stdout, r.stdout
