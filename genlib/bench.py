@@ -337,7 +337,7 @@ def step_flops(model:str, # registered model name
     from torch.utils.flop_counter import FlopCounterMode
     device = torch.device(device or default_device())
     module, step = _fresh_model(model, device)
-    step(torch.rand(batch_size, 3, 32, 32, device=device))  # a first step apart: data-dependent initialisations (ActNorm) run once
+    step(torch.rand(batch_size, 3, 32, 32, device=device))  # a first step apart: a data-dependent initialisation (a normalisation set from the first batch) runs once
     with FlopCounterMode(display=False) as counter: step(torch.rand(batch_size, 3, 32, 32, device=device))
     return int(counter.get_total_flops())
 
