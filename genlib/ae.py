@@ -163,7 +163,7 @@ class LatentDensityModule(GenerativeModule):
         return (f"this {self.model_name} model has no latent density yet: it is fitted to the validation codes after each "
                 "validation, so use a checkpoint written after the first epoch (best.ckpt)")
 
-    def on_validation_epoch_start(self): self._codes = []
+    def on_validation_epoch_start(self): super().on_validation_epoch_start(); self._codes = []  # super: the training NaN record first
     def validation_step(self, batch, batch_idx):
         super().validation_step(batch, batch_idx)
         self._codes.append(self.latent_codes(batch[0]).detach())
