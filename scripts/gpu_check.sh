@@ -9,11 +9,15 @@
 #
 # Everything lands in ${GPU_OUT:-$OUT} (the device tool's folder of files that come back): bench.json, bench.log,
 # readbacks.json, share.json, report.md, curves.png, results.log. Data: GENLIB_DATA, or the shared JPEG copy carried
-# as .cache/cifar10-jpeg.tar.gz (unpacked here).
+# as .cache/cifar10-jpeg.tar.gz (cp ../shared/data/cifar10-jpeg.tar.gz .cache/, then carry that path; unpacked here).
+# Without a `genlib` command, genlib is installed into the machine's python3 without dependencies (a GPU image that has
+# torch and lightning but no internet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${GPU_OUT:-${OUT:?set GPU_OUT or OUT}}; mkdir -p "$out"
-GENLIB=${GENLIB:-genlib}; PY=${PYTHON:-python}
+PY=${PYTHON:-python3}
+if [ -z "${GENLIB:-}" ] && ! command -v genlib >/dev/null; then $PY -m pip install -q --no-deps --no-build-isolation -e .; fi
+GENLIB=${GENLIB:-genlib}
 if [ -z "${GENLIB_DATA:-}" ]; then
   [ -d .cache/cifar10-jpeg/test ] || { mkdir -p .cache/cifar10-jpeg && tar xzf .cache/cifar10-jpeg.tar.gz -C .cache/cifar10-jpeg; }
   export GENLIB_DATA="$PWD/.cache/cifar10-jpeg"
