@@ -22,7 +22,7 @@ if [ -z "${GENLIB_DATA:-}" ]; then
   [ -d .cache/cifar10-jpeg/test ] || { mkdir -p .cache/cifar10-jpeg && tar xzf .cache/cifar10-jpeg.tar.gz -C .cache/cifar10-jpeg; }
   export GENLIB_DATA="$PWD/.cache/cifar10-jpeg"
 fi
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || echo "no nvidia-smi"; } | tee "$out/gpu.txt"
 case "${1:-}" in
   bench)
     $PY - "$out/readbacks.json" <<'PY' 2>&1 | tee "$out/readbacks.log"
