@@ -19,13 +19,14 @@ from .callbacks import device_description, read_checkpoint
 
 
 # %% auto #0
-__all__ = ['READBACK_METHODS', 'FAST_PATHS', 'CPU_FAST_PATHS', 'PEAK_BF16_TFLOPS', 'ReadbackCounter', 'count_readbacks',
-           'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead', 'data_throughput',
-           'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths', 'fast_path_table', 'machine_info',
-           'run_benchmarks']
+__all__ = ['READBACK_METHODS', 'HOST_COPIES', 'FAST_PATHS', 'CPU_FAST_PATHS', 'PEAK_BF16_TFLOPS', 'ReadbackCounter',
+           'count_readbacks', 'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead',
+           'data_throughput', 'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths', 'fast_path_table',
+           'machine_info', 'run_benchmarks']
 
 # %% ../nbs/17_bench.ipynb #f3c4c8ab
 READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
+HOST_COPIES = ("tensor", "as_tensor")  # torch.tensor(data, device=...): a copy from the host, which on a GPU waits for the device too
 
 class ReadbackCounter(L.Callback):
     "Count the calls that read a tensor back to the host (`READBACK_METHODS`) in the training steps on which Lightning writes no logs, no checkpoint is written and no validation runs; on a GPU also the synchronisations `torch.cuda.set_sync_debug_mode` reports."
@@ -36,7 +37,7 @@ class ReadbackCounter(L.Callback):
     def _wrap(self, name, original):
         def counted(t, *args, **kwargs):
             if self._window is not None:
-                stack = traceback.extract_stack()[:-1]
+                stack = [f for f in traceback.extract_stack()[:-1] if f.filename != counted.__code__.co_filename]  # not the counter's own frames
                 if "/torch/optim/" not in stack[-1].filename:  # an optimiser's own step count: a CPU tensor unless the optimiser is fused
                     f = next((f for f in reversed(stack) if "/torch/" not in f.filename), stack[-1])
                     self._window[f"{name} at {Path(f.filename).name}:{f.lineno}: {f.line}"] += 1
@@ -54,9 +55,18 @@ class ReadbackCounter(L.Callback):
         else: self.other_steps += 1
         self._window = None
 
+    def _wrap_copy(self, name, original):
+        def counted(data, *args, **kwargs):
+            if kwargs.get("device") is not None and not torch.is_tensor(data):  # host data sent to a device
+                return self._wrap(f"torch.{name}(..., device=)", lambda _, *a, **k: original(data, *a, **k))(None, *args, **kwargs)
+            return original(data, *args, **kwargs)
+        return counted
+
     def on_train_start(self, trainer, pl_module):
         for name in READBACK_METHODS:
             self._originals[name] = getattr(torch.Tensor, name); setattr(torch.Tensor, name, self._wrap(name, self._originals[name]))
+        for name in HOST_COPIES:
+            self._originals["torch." + name] = getattr(torch, name); setattr(torch, name, self._wrap_copy(name, self._originals["torch." + name]))
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         # a step's window runs to the start of the next one: its callbacks and the fetch of the next batch are in it
         self._close_window()
@@ -69,7 +79,7 @@ class ReadbackCounter(L.Callback):
     def on_train_epoch_end(self, trainer, pl_module): self._quiet = False
     def teardown(self, trainer, pl_module, stage):
         self._close_window()
-        for name, f in self._originals.items(): setattr(torch.Tensor, name, f)
+        for name, f in self._originals.items(): setattr(torch, name[6:], f) if name.startswith("torch.") else setattr(torch.Tensor, name, f)
         self._originals = {}
 
 def count_readbacks(model:str, # a model name or import path

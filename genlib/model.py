@@ -53,6 +53,7 @@ class GenerativeModule(L.LightningModule):
         "Loss terms for a batch `x` of images in [0, 1], on x's device; 'loss' is the value that is minimised."
         raise NotImplementedError
 
+    @torch.compiler.disable  # not traced by `torch.compile`: the step number would make it recompile every step
     def step_generator(self) -> torch.Generator:
         "Random numbers for this training step from the run's seed, the step and the process: a resumed run draws them again."
         if self.device.type == "meta": return None  # `check_losses_device`: shapes only, and meta has no generator

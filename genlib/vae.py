@@ -217,16 +217,19 @@ class VAEModule(LatentDensityModule):
     @property
     def can_sample(self) -> bool: return self.net.sample_from == "prior" or super().can_sample
 
-    def kl_weight(self) -> float:
-        if not self.training or self.hparams.kl_warmup == 0 or self._trainer is None: return self.hparams.beta
-        steps = self.hparams.kl_warmup*max(1, self.trainer.num_training_batches)
-        return self.hparams.beta*min(1.0, self.global_step/steps)
+    @torch.compiler.disable  # not traced by `torch.compile`: a step-dependent number would make it recompile every step
+    def kl_weight(self, device) -> torch.Tensor:
+        "The KL term's weight at this step, a 0-d tensor on `device` (filled there: a tensor copied from the host would make the GPU wait)."
+        w = self.hparams.beta
+        if self.training and self.hparams.kl_warmup > 0 and self._trainer is not None:
+            w *= min(1.0, self.global_step/(self.hparams.kl_warmup*max(1, self.trainer.num_training_batches)))
+        return torch.full((), w, device=device)
 
     def compute_losses(self, x):
         params, mu, logvar = self.net(x, self.step_generator() if self.training else None)
         nll, kld = self.net.likelihood.nll(params, x).mean(), kld_gaussian(mu, logvar).mean()
-        beta, d = self.kl_weight(), x[0].numel()
-        out = {"loss": (nll + beta*kld)/d, "nll": nll, "kld": kld, "beta": torch.tensor(beta, device=x.device),
+        beta, d = self.kl_weight(x.device), x[0].numel()
+        out = {"loss": (nll + beta*kld)/d, "nll": nll, "kld": kld, "beta": beta,
                "mse": F.mse_loss(self.net.likelihood.mean(params), x).detach()}
         # a discrete likelihood: -log2 P is a code length, so the negative ELBO needs no term for the width of a bin
         if self.net.likelihood.discrete: out["nelbo_bpd"] = bits_per_dim((nll + kld).detach(), d, n_bins=1)
