@@ -34,14 +34,17 @@ class ReadbackCounter(L.Callback):
         self.calls, self.quiet_steps, self.other_steps = collections.Counter(), 0, 0
         self._originals, self._window, self._quiet, self._warnings = {}, None, False, None
 
+    def _count(self, name):
+        "Count one call of `name` in the open window, under the line outside PyTorch that made it."
+        if self._window is None: return
+        stack = [f for f in traceback.extract_stack()[:-1] if f.filename != ReadbackCounter._count.__code__.co_filename]  # not the counter's own frames
+        if "/torch/optim/" in stack[-1].filename: return  # an optimiser's own step count: a CPU tensor unless the optimiser is fused
+        f = next((f for f in reversed(stack) if "/torch/" not in f.filename), stack[-1])
+        self._window[f"{name} at {Path(f.filename).name}:{f.lineno}: {f.line}"] += 1
+
     def _wrap(self, name, original):
         def counted(t, *args, **kwargs):
-            if self._window is not None:
-                stack = [f for f in traceback.extract_stack()[:-1] if f.filename != counted.__code__.co_filename]  # not the counter's own frames
-                if "/torch/optim/" not in stack[-1].filename:  # an optimiser's own step count: a CPU tensor unless the optimiser is fused
-                    f = next((f for f in reversed(stack) if "/torch/" not in f.filename), stack[-1])
-                    self._window[f"{name} at {Path(f.filename).name}:{f.lineno}: {f.line}"] += 1
-            return original(t, *args, **kwargs)
+            self._count(name); return original(t, *args, **kwargs)
         return counted
 
     def _close_window(self):
@@ -57,8 +60,7 @@ class ReadbackCounter(L.Callback):
 
     def _wrap_copy(self, name, original):
         def counted(data, *args, **kwargs):
-            if kwargs.get("device") is not None and not torch.is_tensor(data):  # host data sent to a device
-                return self._wrap(f"torch.{name}(..., device=)", lambda _, *a, **k: original(data, *a, **k))(None, *args, **kwargs)
+            if kwargs.get("device") is not None and not torch.is_tensor(data): self._count(f"torch.{name}(..., device=)")  # host data sent to a device
             return original(data, *args, **kwargs)
         return counted
 

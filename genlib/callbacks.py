@@ -96,7 +96,7 @@ class MetricsJson(L.Callback):
         if trainer.sanity_checking or not trainer.is_global_zero: return
         self.curve.append({"wall_time_s": self._wall_time(), "step": trainer.global_step, "epoch": trainer.current_epoch,
                            "val": {k.removeprefix("val/"): float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}})
-        self._write(trainer, pl_module)
+        if not trainer.fit_loop.epoch_loop.batch_progress.is_last_batch: self._write(trainer, pl_module)  # at an epoch's end, its own write follows
     def on_train_epoch_end(self, trainer, pl_module): self._write(trainer, pl_module)  # after validation, and after best.ckpt was updated
     def _write(self, trainer, pl_module):
         if not trainer.is_global_zero: return
