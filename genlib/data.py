@@ -15,7 +15,7 @@ from .core import GenlibError, to_float, atomic_write, atomic_write_json, writab
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'data_dir', 'write_fake_cifar10', 'detect_layout', 'data_description',
            'read_python_batch', 'read_python_release', 'read_image_folder', 'download_cifar10', 'cache_dir',
-           'load_cifar10', 'stratified_split', 'TensorLoader', 'CIFAR10DataModule']
+           'load_cifar10', 'stratified_order', 'stratified_split', 'TensorLoader', 'CIFAR10DataModule']
 
 # %% ../nbs/01_data.ipynb #6491d77e
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -208,18 +208,29 @@ def _read_cache(cdir:Path) -> dict:
     return out
 
 # %% ../nbs/01_data.ipynb #4a3ca0d6
+def stratified_order(labels:np.ndarray, # int labels
+                     seed:int=0, # seed of the order
+                    ) -> np.ndarray: # a permutation of range(len(labels))
+    "A seeded order of the indices of `labels` in which every prefix holds each class in proportion (within one image)."
+    rng, key = np.random.default_rng(seed), np.empty(len(labels))
+    for c in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        key[idx] = (np.arange(len(idx)) + rng.random(len(idx)))/len(idx)  # the k-th image of its class lands in [k/n, (k+1)/n)
+    return np.argsort(key, kind="stable")
+
 def stratified_split(labels:np.ndarray, # int labels
                      val_fraction:float=0.2, # fraction of each class held out
                      seed:int=0, # split seed (independent of the training seed)
-                    ) -> tuple[np.ndarray, np.ndarray]: # sorted train indices, val indices in a seeded random order
-    "Class-stratified train/validation split of the indices of `labels`."
+                    ) -> tuple[np.ndarray, np.ndarray]: # train indices, val indices, each in a `stratified_order`
+    "Class-stratified train/validation split of the indices of `labels`, each part in an order that mixes the classes."
     if not 0 <= val_fraction < 1: raise GenlibError(f"val_fraction must be in [0, 1), got {val_fraction}")
     rng, val = np.random.default_rng(seed), []
     for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
         val.append(rng.permutation(idx)[:int(round(len(idx)*val_fraction))])
-    val = rng.permutation(np.concatenate(val)) if val else np.array([], dtype=np.int64)  # mixed classes in every batch
-    return np.setdiff1d(np.arange(len(labels)), val), val
+    val = np.concatenate(val) if val else np.array([], dtype=np.int64)
+    train = np.setdiff1d(np.arange(len(labels)), val)
+    return tuple(part[stratified_order(labels[part], derive_seed(seed, "order", name))] for part, name in ((train, "train"), (val, "val")))
 
 # %% ../nbs/01_data.ipynb #9f8f06ec
 class TensorLoader:
@@ -309,10 +320,24 @@ class CIFAR10DataModule(L.LightningDataModule):
         arrs = self.arrays if self.arrays is not None else load_cifar10(self.data_dir, download=False)
         xtr, ytr = arrs["train"]
         tr, va = stratified_split(ytr, self.hparams.val_fraction, self.hparams.split_seed)
+        xte, yte = arrs["test"]
+        te = stratified_order(yte, derive_seed(self.hparams.split_seed, "order", "test"))
         dev = self.trainer.strategy.root_device if self.trainer is not None else torch.device("cpu")
         t = lambda a: torch.from_numpy(np.array(a)).to(dev)  # a writable copy of the memory-mapped cache
-        self.tensors = {"train": (t(xtr[tr]), t(ytr[tr])), "val": (t(xtr[va]), t(ytr[va])),
-                        "test": (t(arrs["test"][0]), t(arrs["test"][1]))}
+        self.tensors = {"train": (t(xtr[tr]), t(ytr[tr])), "val": (t(xtr[va]), t(ytr[va])), "test": (t(xte[te]), t(yte[te]))}
+
+    def class_counts(self, split:str, # "train", "val" or "test"
+                     n:int|None=None, # the first n images of the split; None: all
+                    ) -> dict: # {class name: number of images}
+        "How many images of each class the first `n` images of a split hold."
+        self.setup()
+        counts = torch.bincount(self.tensors[split][1][:n].cpu(), minlength=len(self.classes)).tolist()
+        return dict(zip(self.classes, counts))
+
+    @property
+    def order(self) -> str:
+        "How the splits are ordered, for the record of a measurement."
+        return f"stratified_order, split_seed {self.hparams.split_seed}: every prefix holds each class in proportion" 
 
     def _shard(self):
         return (self.trainer.global_rank, self.trainer.world_size) if self.trainer is not None else (0, 1)
