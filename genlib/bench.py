@@ -10,8 +10,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
 import torch
+from torch import nn
 import lightning as L
-from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly
+from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly, EMA
 from .data import CIFAR10DataModule, CIFAR10_CLASSES, load_cifar10, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
 from .trainer import train, use_optimizer_impl
 from .model import get_model, model_names, logs_this_step
@@ -21,8 +22,8 @@ from .callbacks import device_description, read_checkpoint
 # %% auto #0
 __all__ = ['READBACK_METHODS', 'HOST_COPIES', 'FAST_PATHS', 'CPU_FAST_PATHS', 'PEAK_BF16_TFLOPS', 'ReadbackCounter',
            'count_readbacks', 'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead',
-           'data_throughput', 'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths', 'fast_path_table',
-           'machine_info', 'run_benchmarks']
+           'data_throughput', 'trained_parameters', 'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths',
+           'fast_path_table', 'machine_info', 'run_benchmarks']
 
 # %% ../nbs/17_bench.ipynb #f3c4c8ab
 READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
@@ -308,8 +309,14 @@ def _step_memory(model:str, batch_size:int, device:str, seed:int=0) -> dict:
         Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
         before = _proc_kib("VmRSS")*1024; step(x); peak = _proc_kib("VmHWM")*1024 - before
         how = "peak resident memory (VmHWM) during the first step minus resident memory (VmRSS) before it"
-    return {"parameters_m": sum(p.numel() for p in module.parameters())/1e6, "weights_mb": weights/2**20,
-            "step_peak_mb": peak/2**20, "batch_size": batch_size, "measured_as": how}
+    trained = trained_parameters(module)
+    return {"parameters_m": trained/1e6, "averaged_copy_m": (sum(p.numel() for p in module.parameters()) - trained)/1e6,
+            "weights_mb": weights/2**20, "step_peak_mb": peak/2**20, "batch_size": batch_size, "measured_as": how}
+
+def trained_parameters(module:nn.Module) -> int:
+    "The parameters a model trains: all of its parameters except the copies its weight averages (`EMA`) keep."
+    averaged = {id(p) for m in module.modules() if isinstance(m, EMA) for p in m.parameters()}
+    return sum(p.numel() for p in module.parameters() if id(p) not in averaged)
 
 def step_memory(models:list[str], # models to measure
                 batch_size:int=128, # images per step
@@ -321,8 +328,8 @@ def step_memory(models:list[str], # models to measure
     for model in models:
         with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as ex:
             res[model] = r = ex.submit(measure, model, batch_size, device).result()
-        progress(f"memory            {model:8s} {r['parameters_m']:6.2f} M parameters  weights {r['weights_mb']:7.1f} MB  "
-                 f"training step +{r['step_peak_mb']:8.1f} MB")
+        progress(f"memory            {model:8s} {r['parameters_m']:6.2f} M parameters (+{r['averaged_copy_m']:.2f} M averaged)  "
+                 f"weights {r['weights_mb']:7.1f} MB  training step +{r['step_peak_mb']:8.1f} MB")
     return res
 
 # %% ../nbs/17_bench.ipynb #fd1f9cb5

@@ -4,19 +4,19 @@
 
 # %% ../nbs/05_callbacks.ipynb #8809f5d7
 from __future__ import annotations
-import os, time, json, pickle, zipfile, platform, pathlib
+import time, json, pickle, zipfile, pathlib
 from pathlib import Path
 import torch
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
-from .core import GenlibError, error_summary, remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid
+from .core import GenlibError, error_summary, remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, device_description
 from .model import model_path
 
 # %% auto #0
 __all__ = ['read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids',
-           'MetricsJson', 'device_description']
+           'MetricsJson']
 
 # %% ../nbs/05_callbacks.ipynb #04eb2a16
 def read_checkpoint(path:str|Path, map_location="cpu") -> dict:
@@ -122,7 +122,3 @@ class MetricsJson(L.Callback):
         m["test_checkpoint"] = trainer.ckpt_path
         atomic_write_json(m, p)
 
-def device_description(device:torch.device) -> str:
-    "A human-readable name of the hardware a run used."
-    if device.type == "cuda": return torch.cuda.get_device_name(device)
-    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"

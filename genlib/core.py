@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #ee138281
 from __future__ import annotations
-import os, copy, inspect, tempfile, json, io, shlex, hashlib, importlib, logging, warnings, contextlib
+import os, platform, copy, inspect, tempfile, json, io, shlex, hashlib, importlib, logging, warnings, contextlib
 from pathlib import Path
 import torch
 from torch import nn
@@ -16,8 +16,8 @@ from fastcore.docments import docments
 # %% auto #0
 __all__ = ['KNOWN_WARNINGS', 'GenlibError', 'check_arg', 'error_summary', 'to_float', 'to_uint8', 'atomic_write',
            'atomic_torch_save', 'atomic_write_json', 'remove_stale_temps', 'writable_dir_error', 'command_line',
-           'keyword_options', 'default_device', 'import_object', 'derive_seed', 'quiet_warnings', 'quietly',
-           'image_grid', 'save_image_grid', 'show_images', 'EMA']
+           'keyword_options', 'default_device', 'file_sha256', 'device_description', 'import_object', 'derive_seed',
+           'quiet_warnings', 'quietly', 'image_grid', 'save_image_grid', 'show_images', 'EMA']
 
 # %% ../nbs/00_core.ipynb #d7fafd3b
 class GenlibError(Exception):
@@ -123,6 +123,22 @@ def keyword_options(func, # a function or method with docments (a comment after 
 def default_device() -> torch.device:
     "CUDA when present, else CPU. genlib runs everywhere on CPU and uses a GPU when there is one."
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+_SHA = {}
+def file_sha256(path:str|Path) -> str:
+    "sha256 of a file (remembered per path, size and modification time)."
+    p = Path(path); st = p.stat(); key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _SHA:
+        h = hashlib.sha256()
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
+        _SHA[key] = h.hexdigest()
+    return _SHA[key]
+
+def device_description(device:torch.device) -> str:
+    "A human-readable name of the hardware a run used."
+    if device.type == "cuda": return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
 
 # %% ../nbs/00_core.ipynb #3c217825
 def import_object(path:str, # "package.module:name" (the name may be dotted: "module:Class.attr")

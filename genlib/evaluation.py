@@ -12,7 +12,7 @@ from .core import GenlibError, check_arg, command_line, error_summary, save_imag
 from .data import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
 from .callbacks import read_checkpoint
-from .fid import get_extractor, reference_stats, model_scores
+from .fid import get_extractor, reference_stats, reference_features, reference_images, model_scores, default_reference
 
 # %% auto #0
 __all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'sample', 'split_terms', 'evaluate']
@@ -89,7 +89,8 @@ def split_terms(module:GenerativeModule, # the model
     return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr
 
 # %% ../nbs/07_evaluation.ipynb #7f362c12
-EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "fid_recon", "is")
+EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "kid", "pr", "fid_recon", "is")
+_SAMPLE_METRICS = ("fid", "kid", "pr", "is")  # scores of samples
 _RECONSTRUCTION_TERMS = {"mse": "recon_mse", "bce": "recon_bce", "ssim": "ssim"}  # `--metrics` name: the term `eval_terms` logs
 
 def _likelihood_metrics(m:GenerativeModule) -> list[tuple]:  # (metric, the model's term, what kind of number it is)
@@ -112,10 +113,10 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
 def evaluate(ckpt:str, # checkpoint to evaluate
              data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
              split:str="val", # data split for losses and reconstruction metrics: "val", "test" or "train"
-             metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid (samples),fid_recon (reconstructions of SPLIT),is; None: loss (+ mse,ssim if the model reconstructs)
-             n_samples:int=10_000, # images for FID and IS (samples, or reconstructions of the first N of SPLIT)
-             reference:str="full-train", # real images FID compares with: full-train (official 50k), train, val, test
-             extractor:str="inception", # FID/IS network: inception (standard), random-cnn (offline checks), package.module:factory
+             metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid,kid,pr (precision/recall),is (samples),fid_recon (reconstructions of SPLIT); None: loss (+ mse,ssim if the model reconstructs)
+             n_samples:int=10_000, # images for FID, KID, precision/recall and IS (samples, or reconstructions of the first N of SPLIT)
+             reference:str|None=None, # real images they compare with: full-train (official 50k), train, val, test; None: the extractor's (test for cifar, full-train for inception)
+             extractor:str="auto", # FID/IS network: auto (inception where its weights are here, else cifar), inception (standard), cifar (genlib's classifier, offline), random-cnn, package.module:factory
              inception_weights:str|None=None, # FID Inception weights file; default: $GENLIB_INCEPTION_WEIGHTS, torch hub cache, download
              batch_size:int=500, # evaluation batch size
              limit_batches:int|None=None, # losses and reconstruction metrics on only this many batches (quick checks)
@@ -140,20 +141,22 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     sample_options = {k: v for k, v in options.items() if k in sampler_defaults}
     likelihood = {**likelihood_defaults, **{k: v for k, v in options.items() if k in likelihood_defaults}}
     names = _metric_list(metrics, m)
-    if ({"fid", "is"} & set(names)) and not m.can_sample:
+    if (set(_SAMPLE_METRICS) & set(names)) and not m.can_sample:
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
-    fx = get_extractor(extractor, inception_weights).to(dev) if {"fid", "fid_recon", "is"} & set(names) else None  # fail early offline
+    fx = get_extractor(extractor, inception_weights).to(dev) if {*_SAMPLE_METRICS, "fid_recon"} & set(names) else None  # fail early offline
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
     defaults = {**{k: p.default for k, p in inspect.signature(evaluate).parameters.items()},
                 **sampler_defaults, **likelihood_defaults}
     res = {"command": command_line(["genlib", "evaluate", ckpt], {**call, **options}, defaults),
-           "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "losses": {}, "metrics": {}, "measured_with": {}}
+           "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "class_counts": {}, "data_order": dm.order,
+           "losses": {}, "metrics": {}, "measured_with": {}}
     likelihood_for = [term for metric, term, _ in _likelihood_metrics(m) if metric in names]
     if {"loss", "bpd", "nll", *_RECONSTRUCTION_TERMS} & set(names):
         torch.manual_seed(seed)  # random parts of the losses (a posterior sample, dequantisation noise) repeat
         terms, res["n_images"], stderr = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for,
                                                      precision)
+        res["class_counts"] = _counted(dm, split, res["n_images"])
         if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in _RECONSTRUCTION_TERMS.values()}
         for metric, term, kind in _likelihood_metrics(m):
             if metric not in names: continue
@@ -165,13 +168,32 @@ def evaluate(ckpt:str, # checkpoint to evaluate
                                             **({"options": likelihood} if likelihood and m.test_likelihood_computed else {})}
         res["metrics"].update({k: terms[t] for k, t in _RECONSTRUCTION_TERMS.items() if k in names})
     if fx is not None:
+        reference = reference or default_reference(fx)
+        if reference in getattr(fx, "trained_on_splits", ()):
+            print(f"genlib evaluate: warning: the {getattr(fx, 'extractor_name', type(fx).__name__)} extractor was trained on the {reference} images: numbers against them are biased; "
+                  f"use --reference {default_reference(fx)}", file=sys.stderr)
         ref = reference_stats(reference, fx, data_dir, batch_size, progress=progress) if {"fid", "fid_recon"} & set(names) else None
-        runs = [("samples", "fid" in names, "is" in names), ("reconstructions", "fid_recon" in names, False)]
-        for source, want_fid, want_is in runs:
-            if not (want_fid or want_is): continue
+        real_f = real_meta = None
+        if {"kid", "pr"} & set(names):  # the first n images of the reference split, as many as the model's images where the split allows
+            n_real = min(n_samples, len(reference_images(reference, data_dir)))
+            real_f = reference_features(reference, fx, n_real, data_dir, batch_size, progress)
+            real_meta = {"dataset": "CIFAR-10", "split": reference, "n": n_real, "order": dm.order,
+                         **({"class_counts": _counted(dm, reference, n_real)} if reference in dm.tensors else {})}
+        runs = [("samples", "fid" in names, "is" in names, "kid" in names, "pr" in names), ("reconstructions", "fid_recon" in names, False, False, False)]
+        for source, want_fid, want_is, want_kid, want_pr in runs:
+            if not (want_fid or want_is or want_kid or want_pr): continue
             sc = model_scores(m, fx, n_samples, reference=ref if want_fid else None, inception_score_splits=10 if want_is else None,
                               source=source, batch_size=batch_size, real=dm.tensors[split][0], seed=seed, progress=progress,
-                              sample_options=sample_options)
+                              sample_options=sample_options, real_features=real_f, kid=want_kid, pr=want_pr, real_meta=real_meta)
+            if source == "reconstructions": sc["measured_with"]["fid_recon"]["class_counts"] = _counted(dm, split, n_samples)
             res["metrics"].update(sc["metrics"]); res["measured_with"].update(sc["measured_with"])
     if out: atomic_write_json(res, out)
     return res
+
+def _counted(dm:CIFAR10DataModule, split:str, n:int) -> dict:
+    "How many images of each class the first `n` of a split hold; one line on standard error when some class is missing."
+    counts = dm.class_counts(split, n)
+    if missing := [c for c, k in counts.items() if k == 0]:
+        print(f"genlib evaluate: warning: the {n:,} {split} images scored hold no {', '.join(missing)}: they do not represent the split; "
+              "score more images", file=sys.stderr)
+    return counts

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_fid.ipynb #bda7765d
 from __future__ import annotations
-import os, math, json, hashlib, importlib, tempfile
+import os, sys, math, json, hashlib, importlib, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,16 +13,18 @@ import torch.nn.functional as F
 import torchvision.models.inception as tvi
 import lightning as L
 from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, error_summary, to_float, to_uint8, derive_seed, import_object
+from .core import GenlibError, check_arg, error_summary, to_float, to_uint8, derive_seed, import_object, file_sha256, atomic_torch_save
 from .data import CIFAR10DataModule, cache_dir, data_dir as find_data_dir
-from .metrics import FeatureStats, FID, InceptionScore, frechet_distance, inception_score
+from .metrics import FeatureStats, FID, InceptionScore, frechet_distance, inception_score, kernel_distance, precision_recall
+from .classifier import CIFAR10Features
 
 # %% auto #0
-__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED',
+__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'EXTRACTORS', 'REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED',
            'FIDInceptionA', 'FIDInceptionC', 'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path',
-           'fetch_inception_weights', 'inception_weights', 'file_sha256', 'random_fid_inception', 'RandomCNN',
-           'get_extractor', 'state_sha256', 'describe_extractor', 'features_and_logits', 'reference_images',
-           'image_features', 'reference_stats', 'model_images', 'model_scores', 'FIDTracker']
+           'fetch_inception_weights', 'local_inception_weights', 'inception_weights', 'random_fid_inception',
+           'RandomCNN', 'get_extractor', 'default_reference', 'state_sha256', 'describe_extractor',
+           'features_and_logits', 'reference_images', 'image_features', 'reference_stats', 'reference_features',
+           'model_images', 'model_scores', 'FIDTracker']
 
 # %% ../nbs/03_fid.ipynb #4d74c9ca
 def _avg_pool(x): return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
@@ -120,30 +122,25 @@ def fetch_inception_weights(dest:str|Path|None=None, # file to write; None: the 
         raise GenlibError(_missing_message(f"it could not be downloaded ({getattr(e, 'reason', e)})")) from None
     return dest
 
-def inception_weights(path:str|Path|None=None, # explicit file; wins over everything
-                      download:bool=True, # allow the download when nothing is found
-                     ) -> Path:
-    "The FID Inception weights file: `path`, $GENLIB_INCEPTION_WEIGHTS, the torch hub cache, else downloaded."
+def local_inception_weights(path:str|Path|None=None, # explicit file; wins over everything
+                           ) -> Path|None: # None: this machine does not have them
+    "The FID Inception weights file on this machine: `path`, $GENLIB_INCEPTION_WEIGHTS (each must exist when given), the torch hub cache."
     for p, what in ((path, "--inception-weights"), (os.environ.get("GENLIB_INCEPTION_WEIGHTS"), "GENLIB_INCEPTION_WEIGHTS")):
         if p:
             p = Path(p).expanduser()
             if not p.is_file(): raise GenlibError(f"{what} points at {p}, which does not exist; " + _missing_message("that is where it was looked for"))
             return p
-    if hub_weights_path().is_file(): return hub_weights_path()
+    return hub_weights_path() if hub_weights_path().is_file() else None
+
+def inception_weights(path:str|Path|None=None, # explicit file; wins over everything
+                      download:bool=True, # allow the download when nothing is found
+                     ) -> Path:
+    "The FID Inception weights file: `path`, $GENLIB_INCEPTION_WEIGHTS, the torch hub cache, else downloaded."
+    if (found := local_inception_weights(path)) is not None: return found
     if not download or os.environ.get("GENLIB_OFFLINE"):
         raise GenlibError(_missing_message("it is not in the torch hub cache (downloads are off)"))
     return fetch_inception_weights()
 
-_SHA = {}
-def file_sha256(path:str|Path) -> str:
-    "sha256 of a file (remembered per path, size and modification time)."
-    p = Path(path); st = p.stat(); key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _SHA:
-        h = hashlib.sha256()
-        with open(p, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-        _SHA[key] = h.hexdigest()
-    return _SHA[key]
 
 # %% ../nbs/03_fid.ipynb #27cea957
 def random_fid_inception(seed:int=0) -> FIDInceptionV3:
@@ -185,17 +182,29 @@ class RandomCNN(nn.Module):
     def logits(self, x): return self.features_and_logits(x)[1]
 
 # %% ../nbs/03_fid.ipynb #6fb62996
-def get_extractor(name:str="inception", # "inception", "random-cnn", or "package.module:factory"
-                  inception_weights:str|None=None, # weights file for "inception"
+EXTRACTORS = ("auto", "inception", "cifar", "random-cnn")
+
+def get_extractor(name:str="auto", # "auto", "inception", "cifar", "random-cnn", or "package.module:factory"
+                  inception_weights:str|None=None, # weights file for "inception" (and "auto")
                  ) -> nn.Module:
-    "The feature extractor called `name`."
+    "The feature extractor called `name`; `auto`: the FID Inception where its weights are on this machine, else genlib's CIFAR-10 classifier."
+    if name == "auto":
+        if (found := local_inception_weights(inception_weights)) is not None: return FIDInceptionV3(found)
+        print("FID: the Inception weights are not on this machine (`genlib weights` fetches them); measuring with genlib's "
+              "CIFAR-10 classifier instead (--extractor cifar), against the test split", file=sys.stderr)
+        return CIFAR10Features()
     if name == "inception": return FIDInceptionV3(inception_weights)
+    if name == "cifar": return CIFAR10Features()
     if name == "random-cnn": return RandomCNN()
     if ":" in name:
         m = import_object(name, "--extractor")()
         if not isinstance(m, nn.Module): raise GenlibError(f"--extractor {name!r} returned a {type(m).__name__}, not an nn.Module")
         return m.eval().requires_grad_(False)
-    raise GenlibError(f"unknown --extractor {name!r}; use inception, random-cnn or package.module:factory")
+    raise GenlibError(f"unknown --extractor {name!r}; use {', '.join(EXTRACTORS)} or package.module:factory")
+
+def default_reference(extractor:nn.Module) -> str:
+    "The real images an extractor's FIDs compare with unless told otherwise: its `reference_split`, else the official 50k training images."
+    return getattr(extractor, "reference_split", "full-train")
 
 def state_sha256(m:nn.Module) -> str:
     "sha256 over the names, shapes and values of a module's parameters and buffers."
@@ -256,6 +265,26 @@ def reference_stats(split:str="full-train", # which real images
     st.save(path)
     return st
 
+def reference_features(split:str, # which real images
+                       extractor:nn.Module, # the feature extractor
+                       n:int, # the first n images of the split (every split is served in an order that mixes the classes)
+                       data_dir:str|None=None, batch_size:int=250, progress:bool=True,
+                      ) -> torch.Tensor: # float32 features (n, D)
+    "Features of the first `n` images of a split (KID and precision/recall need the features, not only their statistics), cached like `reference_stats`."
+    desc, root = describe_extractor(extractor), find_data_dir(data_dir)
+    images = reference_images(split, data_dir)
+    check_arg(1 <= n <= len(images), f"the {split} split holds {len(images):,} images; {n:,} were asked for")
+    sig = json.loads((cache_dir(root)/"meta.json").read_text())["signature"]
+    path = cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}-features-{n}.pt"
+    if path.exists():
+        try:
+            d = torch.load(path, map_location="cpu", weights_only=True)
+            if d["data_signature"] == sig: return d["features"]
+        except Exception: pass  # unreadable: compute again
+    f = image_features(extractor, images[:n], batch_size, desc=f"reference features ({split}, {n:,})", progress=progress)[0].float()
+    atomic_torch_save({"features": f, "data_signature": sig}, path)
+    return f
+
 # %% ../nbs/03_fid.ipynb #2858d2cb
 SOURCES = ("samples", "reconstructions")
 QUANTIZED = "model images rounded to 8 bits (to_uint8) before the extractor, like the real ones and like a saved PNG"
@@ -292,16 +321,23 @@ def model_scores(module, # a `GenerativeModule`
                  real:torch.Tensor|None=None, # images to reconstruct
                  seed:int=0, progress:bool=True,
                  sample_options:dict|None=None, # options of the model's sampler, recorded in `measured_with`
+                 real_features:torch.Tensor|None=None, # features of real images (`reference_features`), for KID and precision/recall
+                 kid:bool=False, # KID of the model images against `real_features`
+                 pr:bool=False, # precision and recall against `real_features`
+                 real_meta:dict|None=None, # what `real_features` are (split, number, classes), for the record
                 ) -> dict: # {"metrics": {...}, "measured_with": {...}}
-    "FID and/or Inception Score of a model's samples, or FID of its reconstructions, with what they were measured with."
+    "FID, KID, precision/recall and Inception Score of a model's samples, or FID of its reconstructions, with what they were measured with."
     check_arg(not (inception_score_splits and source != "samples"), "the Inception Score is a score of samples")
+    check_arg(not (kid or pr) or real_features is not None, "KID and precision/recall need the real images' features (real_features)")
     dev = module.device
     fid = FID(features=reference.mean.shape[0], reference=reference).to(dev) if reference is not None else None
     isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None
+    fakes = []  # the model images' features, kept only for KID and precision/recall
     for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options), total=math.ceil(n/batch_size), desc=f"FID/IS {source}",
                   leave=False, disable=not progress):
         f, l = features_and_logits(extractor, to_uint8(x))  # 8 bits, as the real images and as a saved PNG would hold them
         if fid is not None: fid.update_features(f, real=False)
+        if kid or pr: fakes.append(f.float().cpu())
         if isc is not None:
             if l is None: raise GenlibError("the extractor has no logits (no `logits` method): no Inception Score")
             isc.update_logits(l)
@@ -311,10 +347,23 @@ def model_scores(module, # a `GenerativeModule`
     if fid is not None:
         out["metrics"][key] = float(fid.compute())
         out["measured_with"][key] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n")}, **common}
+    against = {"reference": real_meta or {"n": len(real_features)}, **common} if (kid or pr) else {}
+    if kid:
+        m, s = kernel_distance(real_features, torch.cat(fakes), seed=seed)
+        out["metrics"].update(kid=m, kid_std=s)
+        out["measured_with"]["kid"] = {"estimate": "unbiased squared MMD, cubic polynomial kernel (torchmetrics); mean and std over 100 "
+                                                   "random subsets of min(1000, images) images on each side", **against}
+    if pr:
+        p, r = precision_recall(real_features, torch.cat(fakes))
+        out["metrics"].update(precision=p, recall=r)
+        out["measured_with"]["precision"] = out["measured_with"]["recall"] = {"k": 3, "implementation": "torch-fidelity", **against}
     if isc is not None:
         m, s = isc.compute()
+        name = common["extractor"]["name"]
+        kind = ("the Inception Score (Salimans et al. 2016) on the FID Inception's logits" if name == FIDInceptionV3.extractor_name else
+                f"a classifier score: the Inception Score's formula on the logits of {name}; not comparable with published Inception Scores")
         out["metrics"].update(inception_score=float(m), inception_score_std=float(s))
-        out["measured_with"]["inception_score"] = {"splits": inception_score_splits, "std": "ddof=0 over splits", **common}
+        out["measured_with"]["inception_score"] = {"kind": kind, "splits": inception_score_splits, "std": "ddof=0 over splits", **common}
     return out
 
 class FIDTracker(L.Callback):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_metrics.ipynb #5d259899
 from __future__ import annotations
-import math, hashlib, json
+import math, hashlib, json, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -16,7 +16,8 @@ from .core import GenlibError, check_arg, atomic_torch_save
 
 # %% auto #0
 __all__ = ['MSE', 'BCE', 'kld_gaussian', 'KLD', 'gaussian_window', 'ssim', 'ssim_loss', 'SSIM', 'bits_per_dim', 'BitsPerDim',
-           'FeatureStats', 'frechet_distance', 'num_features', 'FID', 'inception_score', 'InceptionScore']
+           'FeatureStats', 'frechet_distance', 'num_features', 'FID', 'inception_score', 'InceptionScore',
+           'kernel_distance', 'precision_recall']
 
 # %% ../nbs/02_metrics.ipynb #f767c259
 class _Average(Metric):
@@ -279,3 +280,36 @@ class InceptionScore(Metric):
         if not len(self.logits): raise GenlibError("InceptionScore.compute() called before any update()")
         m, s = inception_score(dim_zero_cat(self.logits), self.splits)
         return torch.tensor(m), torch.tensor(s)
+
+# %% ../nbs/02_metrics.ipynb #37d2b90d
+def kernel_distance(real:torch.Tensor, # features of real images (N, D)
+                    fake:torch.Tensor, # features of generated images (M, D)
+                    subsets:int=100, # random subsets averaged
+                    subset_size:int=1000, # images per subset (capped at min(N, M))
+                    seed:int=0, # seed of the subsets
+                   ) -> tuple[float, float]: # KID: mean and standard deviation over the subsets
+    "Kernel Inception Distance: the unbiased squared MMD under the cubic polynomial kernel (torchmetrics), averaged over random subsets."
+    from torchmetrics.image.kid import KernelInceptionDistance
+    check_arg(real.ndim == 2 and fake.ndim == 2 and real.shape[1] == fake.shape[1],
+              f"KID expects two feature matrices (N, D) and (M, D), got {tuple(real.shape)} and {tuple(fake.shape)}")
+    size = min(subset_size, len(real), len(fake))
+    check_arg(size >= 2, f"KID needs at least 2 images on each side, got {len(real)} real and {len(fake)} generated")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torchmetrics' note that it keeps every feature in memory
+        kid = KernelInceptionDistance(feature=nn.Identity(), subsets=subsets, subset_size=size)
+    kid.update(real.double(), real=True); kid.update(fake.double(), real=False)
+    with torch.random.fork_rng(devices=[]):  # its subsets are drawn with torch.randperm
+        torch.manual_seed(seed); mean, std = kid.compute()
+    return float(mean), float(std)
+
+def precision_recall(real:torch.Tensor, # features of real images (N, D)
+                     fake:torch.Tensor, # features of generated images (M, D)
+                     k:int=3, # each image's ball reaches its k-th nearest neighbour in its own set
+                    ) -> tuple[float, float]: # (precision, recall), each in [0, 1]
+    "Improved precision and recall (Kynkäänniemi et al. 2019), through torch-fidelity."
+    from torch_fidelity.metric_prc import calculate_precision_recall_part
+    check_arg(real.ndim == 2 and fake.ndim == 2 and real.shape[1] == fake.shape[1],
+              f"precision/recall expect two feature matrices (N, D) and (M, D), got {tuple(real.shape)} and {tuple(fake.shape)}")
+    check_arg(min(len(real), len(fake)) > k, f"precision/recall with k={k} need more than {k} images on each side, got {len(real)} and {len(fake)}")
+    p, r = calculate_precision_recall_part(fake.float(), real.float(), neighborhood=k, batch_size=1000)  # torch-fidelity: generated first
+    return float(p), float(r)

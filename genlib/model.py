@@ -13,11 +13,13 @@ from .core import GenlibError, derive_seed, import_object, keyword_options
 from .metrics import ssim
 
 # %% auto #0
-__all__ = ['SQUARE_SUFFIX', 'MODELS', 'MODEL_ENTRY_POINTS', 'NonFiniteLossError', 'logs_this_step', 'GenerativeModule',
-           'register_model', 'model_path', 'model_names', 'get_model', 'recorded_model', 'check_losses_device']
+__all__ = ['SQUARE_SUFFIX', 'GRAD_NORM', 'MODELS', 'MODEL_ENTRY_POINTS', 'NonFiniteLossError', 'logs_this_step',
+           'GenerativeModule', 'register_model', 'model_path', 'model_names', 'get_model', 'recorded_model',
+           'check_losses_device']
 
 # %% ../nbs/04_model.ipynb #fe219d49
 SQUARE_SUFFIX = "__mean_square"  # the test loop logs per-image terms' mean squares under this suffix
+GRAD_NORM = "grad_norm"  # the name under which a training step's gradient norm is recorded with its loss terms (NaN/Inf stop)
 
 class NonFiniteLossError(GenlibError):
     "A loss became NaN or Inf; training stops, the last good checkpoint is kept."
@@ -135,10 +137,17 @@ class GenerativeModule(L.LightningModule):
         if (step := min(overall)) == self._NO_STEP: return
         bad = [(k, v) for (names, (_, values)), f in zip(rec.items(), local) if f == step
                for k, v in zip(names, values.tolist()) if not math.isfinite(v)]
-        what = f"'{bad[0][0]}' became {bad[0][1]}" if bad else "on another process became non-finite"
+        what = (f"the gradient norm became {bad[0][1]} (the loss was finite)" if bad and bad[0][0] == GRAD_NORM else
+                f"train loss term '{bad[0][0]}' became {bad[0][1]}" if bad else "a train loss term or gradient on another process became non-finite")
         also = f"; also {', '.join(f'{k}={v}' for k, v in bad[1:])}" if len(bad) > 1 else ""
-        raise NonFiniteLossError(f"train loss term {what} at step {step} (found at step {self.global_step}, epoch {self.current_epoch}{also}); "
+        raise NonFiniteLossError(f"{what} at step {step} (found at step {self.global_step}, epoch {self.current_epoch}{also}); "
                                  f"training stopped, no checkpoint was written after it: lower --lr or resume with --resume")
+
+    def on_before_optimizer_step(self, optimizer):
+        "Record on the device whether this step's gradients are finite: a finite loss can still have a NaN or Inf gradient, which would put non-finite weights into the next checkpoint."
+        if getattr(self.trainer.precision_plugin, "scaler", None) is not None: return  # float16's scaler skips such steps itself
+        grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        if grads: self._record_nonfinite((GRAD_NORM,), torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))).float().view(1))
 
     def log_losses(self, stage:str, losses:dict, batch_size:int):
         "Log loss terms: `train/{k}_step` (when Lightning writes logs) and `train/{k}_epoch`; `val/{k}`, `test/{k}` (epoch means over all processes)."

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 from lightning.fabric.utilities.data import AttributeDict
 import yaml
 import matplotlib.pyplot as plt
-from .core import GenlibError, atomic_write, _same
+from .core import GenlibError, atomic_write, _same, check_arg
 from .model import recorded_model
 from .compare import plot_runs
 
 # %% auto #0
-__all__ = ['CURVE_TAGS', 'MINUTES', 'find_runs', 'run_summary', 'report_table', 'report', 'curve_metric', 'value_at', 'curve_end',
-           'minutes_table']
+__all__ = ['CURVE_TAGS', 'MINUTES', 'PUBLISHED_METRICS', 'find_runs', 'run_summary', 'report_table', 'report', 'curve_metric',
+           'value_at', 'curve_end', 'minutes_table', 'published_number', 'results_table', 'load_rows']
 
 # %% ../nbs/18_report.ipynb #d48a5c86
 def find_runs(root:str|Path, # a folder of runs (searched recursively)
@@ -201,3 +201,64 @@ def minutes_table(rows:list[dict], # `run_summary` of each run, in the main tabl
     if len(lines) == 2: return ""
     return "\n".join(lines) + ("\n\nThe value of the last validation done that many minutes after training started (validation and FID time included; "
                                "- : none yet); test: the test split of best.ckpt. [N] is the command of run N above.\n")
+
+# %% ../nbs/18_report.ipynb #e46927fe
+PUBLISHED_METRICS = {"bpd": "bits/dim", "nll": "importance-weighted NLL, bits/dim", "ssim": "SSIM of reconstructions",
+                     "fid": "FID", "kid": "KID", "precision": "precision", "recall": "recall", "inception_score": "classifier score",
+                     "loss": "loss"}
+_SAMPLE_SCORES = ("fid", "kid", "precision", "recall", "inception_score")
+
+def published_number(run:str|Path, # a run folder
+                     metric:str, # a key of `PUBLISHED_METRICS`
+                     evaluation:str|None=None, # a `genlib evaluate --out` file in the run folder; None: the test numbers in metrics.json
+                    ) -> dict: # value, standard error, kind, what it was measured on, feature space, hardware, minutes, steps
+    "One number of a run and how it was measured, read from the run's files."
+    run = Path(run)
+    check_arg(metric in PUBLISHED_METRICS, f"unknown metric {metric!r}; one of {', '.join(PUBLISHED_METRICS)}")
+    try: m = json.loads((run/"metrics.json").read_text())
+    except (OSError, ValueError) as e: raise GenlibError(f"{run/'metrics.json'} is not readable JSON ({e})") from None
+    out = {"hardware": m.get("hardware", ""), "minutes": (m.get("wall_time_s") or 0)/60, "steps": m.get("global_step"),
+           "standard_error": None, "extractor": "", "kind": "", "on": ""}
+    if evaluation is None:  # the test pass of best.ckpt at the end of training: the whole test split
+        check_arg(metric in m.get("test", {}), f"{run/'metrics.json'} has no test number {metric!r}")
+        limited = "--limit-batches" in (m.get("command") or "")
+        return {**out, "value": m["test"][metric], "on": "test split" + ("" if limited else ", all 10,000 images"),
+                "kind": _kind_label(m.get("bpd_kind", "")) if metric == "bpd" else "exact" if metric == "ssim" else ""}
+    try: e = json.loads((run/evaluation).read_text())
+    except (OSError, ValueError) as err: raise GenlibError(f"{run/evaluation} is not readable JSON ({err})") from None
+    value = e.get("metrics", {}).get(metric, e.get("losses", {}).get(metric))
+    check_arg(value is not None, f"{run/evaluation} has no {metric!r}")
+    how = e.get("measured_with", {}).get(metric, {})
+    if metric in _SAMPLE_SCORES:
+        ref = how.get("reference", {})
+        out.update(kind="estimate", extractor=how.get("extractor", {}).get("name", ""),
+                   on=f"{how.get('n_samples', 0):,} samples" + (f" vs {ref.get('split')} ({ref.get('n', 0):,})" if ref else ""))
+        if metric == "kid": out["standard_error"] = None; out["spread"] = e["metrics"].get("kid_std")
+    else:
+        out.update(kind=_kind_label(how.get("kind", "")) or ("exact" if metric == "ssim" else ""), standard_error=how.get("standard_error"),
+                   on=f"{how.get('split', e.get('split'))} split, {how.get('n_images', e.get('n_images', 0)):,} images")
+    return {**out, "value": value}
+
+def results_table(rows:list[dict], # each {"model", "run" (folder under root), "metric", and optionally "evaluation", "setup", "notebook"}
+                  root:str|Path=".", # the folder the runs are named from
+                 ) -> str: # markdown
+    "A table of published numbers, each read from the run that backs it with how it was measured."
+    head = ["model", "number", "value", "kind", "measured on", "feature space", "hardware", "training", "more"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|"*len(head)]
+    for r in rows:
+        n = published_number(Path(root)/r["run"], r["metric"], r.get("evaluation"))
+        value = _fmt(n["value"]) + (f" ± {n['standard_error']:.2g}" if n["standard_error"] else "")
+        hardware = f"{r['setup']} of {n['hardware']}" if r.get("setup") else n["hardware"]
+        training = f"{n['minutes']:.0f} min" + (f", {n['steps']:,} steps" if n["steps"] else "")
+        cells = [r["model"], PUBLISHED_METRICS[r["metric"]], value, n["kind"], n["on"], n["extractor"] or "-", hardware, training,
+                 f"`{r['notebook']}`" if r.get("notebook") else ""]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+def load_rows(path:str|Path) -> list[dict]:
+    "The rows of a published table, from a YAML list."
+    try: rows = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as e: raise GenlibError(f"{path} is not a readable YAML list of rows ({e})") from None
+    check_arg(isinstance(rows, list) and all(isinstance(r, dict) and {"model", "run", "metric"} <= r.keys() for r in rows),
+              f"{path}: every row needs model, run and metric")
+    return rows

@@ -102,7 +102,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           val_every_minutes:float|None=None, # also validate every this many minutes of wall-clock time (a quality-per-minute curve); None: once an epoch
           fid_every:int|None=None, # every this many epochs compute a cheap FID (val/fid) and pick best.ckpt by it; 0: off; None: the model's `default_fid_every`
           fid_samples:int=5000, # images per cheap FID (samples, or reconstructions for models that cannot sample)
-          extractor:str="inception", # FID feature extractor: inception, random-cnn or package.module:factory
+          extractor:str="auto", # FID feature extractor: auto (inception where its weights are here, else cifar), inception, cifar, random-cnn or package.module:factory
           inception_weights:str|None=None, # FID Inception weights file (see genlib.fid.inception_weights)
           test:bool=True, # finally evaluate best.ckpt on the test split (into metrics.json)
           progress:bool=True, # show Lightning's progress bar
@@ -173,7 +173,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     if compile: module.compile_networks(compile_mode)
     extra = []
     if fid_every:
-        fx = get_extractor(extractor, inception_weights)  # missing Inception weights fail here, before any training
+        fx = get_extractor(extractor, inception_weights)  # an unknown name or missing Inception weights fail here, before any training
         ref = reference_stats("val", fx, data_dir, progress=progress)  # once, then from the cache (also in DDP children)
         extra.append(FIDTracker(fx, ref, fid_every, fid_samples, seed=seed))
         module.monitor, module.monitor_mode = "val/fid", "min"

@@ -40,7 +40,7 @@ PY
   results)
     decision=$($PY scripts/share_check.py --seconds 15 --out "$out/share.json" | tee "$out/share.log" | tail -1)
     if [ "$decision" = share ]; then models="ae vae gan realnvp fm"; else models=realnvp; fi
-    RESULTS_SHARE=$decision MODELS=$models RESULTS_MINUTES=${RESULTS_MINUTES:-8} RESULTS_OUT=runs/gpu EXTRACTOR=random-cnn \
+    RESULTS_SHARE=$decision MODELS=$models RESULTS_MINUTES=${RESULTS_MINUTES:-8} RESULTS_OUT=runs/gpu EXTRACTOR=cifar \
       EVAL_ARGS="--n-samples 5000" GENLIB=$GENLIB bash scripts/results.sh --accelerator gpu 2>&1 | tee "$out/results.log"
     cp runs/gpu/report.md runs/gpu/curves.png "$out/" ;;
   *) echo "usage: bash scripts/gpu_check.sh bench|results"; exit 2 ;;

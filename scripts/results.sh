@@ -11,7 +11,7 @@
 #   VAL_EVERY_MINUTES validate this often, within epochs too (default 0.5): the points of the quality-per-minute curve
 #   FID_SAMPLES       images per FID tracked at each validation by the models that have no bits/dim (default 2000)
 #   RESULTS_OUT       root of the runs and the report (default runs/results)
-#   EXTRACTOR         FID/IS network: inception (standard; needs the weights, see `genlib weights`) or random-cnn (offline)
+#   EXTRACTOR         FID/IS network: auto (inception where its weights are here, else cifar: genlib's classifier), inception, cifar
 #   MODELS            which models (default "ae vae gan realnvp fm")
 #   GENLIB            the genlib command (default: set up .venv and use its genlib)
 #   EVAL_ARGS         more arguments for every `genlib evaluate` (quick checks: "--n-samples 500 --limit-batches 2")
@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${GENLIB:-}" ]; then bash scripts/setup.sh; GENLIB=.venv/bin/genlib; fi
-minutes=${RESULTS_MINUTES:-60}; out=${RESULTS_OUT:-runs/results}; extractor=${EXTRACTOR:-inception}
+minutes=${RESULTS_MINUTES:-60}; out=${RESULTS_OUT:-runs/results}; extractor=${EXTRACTOR:-auto}
 models=${MODELS:-ae vae gan realnvp fm}
 share=${RESULTS_SHARE:-alone}; val_every=${VAL_EVERY_MINUTES:-0.5}; fid_samples=${FID_SAMPLES:-2000}
 [ "$share" = alone ] || [ "$share" = share ] || { echo "RESULTS_SHARE must be alone or share, got $share"; exit 2; }
