@@ -4,7 +4,7 @@
 
 # %% ../nbs/02b_classifier.ipynb #b6bff2de
 from __future__ import annotations
-import time, math
+import time
 from importlib import resources
 from pathlib import Path
 import torch
@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 import lightning as L
 from .core import GenlibError, check_arg, to_float, atomic_torch_save, default_device, device_description, quietly, file_sha256
-from .data import CIFAR10DataModule, CIFAR10_CLASSES
+from .data import CIFAR10DataModule
 
 # %% auto #0
 __all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'CLASSIFIER_FILE', 'CLASSIFIER_SHA256', 'conv_bn', 'Residual', 'CIFAR10Classifier',

@@ -6,12 +6,12 @@
 from __future__ import annotations
 import json
 import click
-from .core import GenlibError, quiet_warnings, keyword_options
+from .core import GenlibError, quiet_warnings, keyword_options, file_sha256
 from .model import get_model, model_names
 from .trainer import train
 from .evaluation import sample, evaluate, load_module, checkpoint_model
 from .callbacks import read_checkpoint
-from .fid import fetch_inception_weights, file_sha256
+from .fid import fetch_inception_weights
 from .bench import run_benchmarks
 from .report import report
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_report.ipynb #e6a30886
 from __future__ import annotations
-import json, inspect
+import json, inspect, shutil
 from pathlib import Path
 from types import SimpleNamespace
 from lightning.fabric.utilities.data import AttributeDict
@@ -16,7 +16,8 @@ from .compare import plot_runs
 
 # %% auto #0
 __all__ = ['CURVE_TAGS', 'MINUTES', 'PUBLISHED_METRICS', 'find_runs', 'run_summary', 'report_table', 'report', 'curve_metric',
-           'value_at', 'curve_end', 'minutes_table', 'published_number', 'results_table', 'load_rows']
+           'value_at', 'curve_end', 'minutes_table', 'published_number', 'results_table', 'keep_run_record',
+           'load_rows']
 
 # %% ../nbs/18_report.ipynb #d48a5c86
 def find_runs(root:str|Path, # a folder of runs (searched recursively)
@@ -254,6 +255,17 @@ def results_table(rows:list[dict], # each {"model", "run" (folder under root), "
                  f"`{r['notebook']}`" if r.get("notebook") else ""]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+def keep_run_record(run:str|Path, # a run folder
+                    dest:str|Path, # where its record goes (a folder under results/, kept under version control)
+                   ) -> Path: # dest
+    "Copy what the report reads of a run (metrics.json, hparams.yaml and the evaluation files beside them), without its checkpoints and images."
+    run, dest = Path(run), Path(dest)
+    if not (run/"metrics.json").exists(): raise GenlibError(f"{run} is not a run folder (no metrics.json)")
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in [run/"hparams.yaml", *run.glob("*.json")]:
+        if f.is_file(): shutil.copy2(f, dest/f.name)
+    return dest
 
 def load_rows(path:str|Path) -> list[dict]:
     "The rows of a published table, from a YAML list."

@@ -81,6 +81,21 @@ def test_gan_train_sample_evaluate(fake_data, tmp_path):
     r = genlib("evaluate", ck, "--data-dir", fake_data, "--metrics", "ssim", check=False)  # a GAN does not reconstruct
     assert r.returncode == 2 and "a gan model does not reconstruct" in r.stderr
 
+def test_evaluate_offline_in_the_shipped_feature_space(tmp_path):
+    "Without the Inception weights, `genlib evaluate --metrics fid,kid,pr` measures in genlib's CIFAR-10 classifier's features, against the test split, and says so."
+    data = write_fake_cifar10(tmp_path/"data", "python", n_train=40, n_test=30)  # 300 test images: more than the 256 features
+    genlib("train", "ae", "--data-dir", data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16, "--out", tmp_path, "--no-progress",
+           "--channels", "8,16,32", "--latent-dim", 8)
+    ck = tmp_path/"ae/version_0/checkpoints/last.ckpt"
+    env = {"TORCH_HOME": str(tmp_path/"torch"), "GENLIB_OFFLINE": "1", "GENLIB_INCEPTION_WEIGHTS": ""}  # no Inception weights here
+    r = genlib("evaluate", ck, "--data-dir", data, "--metrics", "fid,kid,pr", "--n-samples", 300, "--no-progress", env=env)
+    ev = json.loads(r.stdout)
+    assert {"fid", "kid", "kid_std", "precision", "recall"} <= set(ev["metrics"]) and ev["metrics"]["fid"] > 0
+    fx = ev["measured_with"]["fid"]["extractor"]
+    assert fx["name"] == "cifar10-classifier" and len(fx["weights_sha256"]) == 64 and "02b_classifier" in fx["made_by"]
+    assert ev["measured_with"]["fid"]["reference"]["split"] == "test" and ev["measured_with"]["recall"]["reference"]["n"] == 300
+    assert "--extractor cifar" in r.stderr and "genlib weights" in r.stderr  # one line says which feature space, and how to get the standard one
+
 def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
     "A flow through the command line: bits/dim in metrics.json and from `evaluate --metrics bpd,fid`, sampling with a temperature."
     genlib("train", "realnvp", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 5, "--batch-size", 16,
