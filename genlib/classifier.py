@@ -109,7 +109,7 @@ def half_state(net:nn.Module) -> dict:
     return {k: v.half() if v.is_floating_point() else v for k, v in net.state_dict().items()}
 
 def train_classifier(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
-                     epochs:int=16, # passes over the 40,000 training images
+                     epochs:int=40, # passes over the 40,000 training images
                      batch_size:int=256,
                      lr:float=0.2, # peak learning rate
                      widths:tuple=(64, 128, 256), # the network's stage channels
@@ -123,8 +123,8 @@ def train_classifier(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB
     check_arg(batch_size >= 1, f"batch_size must be >= 1, got {batch_size}")
     check_arg(lr > 0, f"lr must be > 0, got {lr}")
     L.seed_everything(seed, verbose=False)
-    dm = CIFAR10DataModule(data_dir, batch_size=batch_size, eval_batch_size=1000, seed=seed, progress=progress)
-    module = ClassifierModule(widths, lr)
+    dm = CIFAR10DataModule(data_dir, batch_size=batch_size, eval_batch_size=1000, seed=seed, channels_last=True, progress=progress)
+    module = ClassifierModule(widths, lr).to(memory_format=torch.channels_last)  # with bf16, 3.7x faster than float32 on a 2-core CPU
     accelerator = "gpu" if default_device().type == "cuda" else "cpu"
     t0 = time.time()
     with quietly(stdout=False):

@@ -221,10 +221,13 @@ def published_number(run:str|Path, # a run folder
     out = {"hardware": m.get("hardware", ""), "minutes": (m.get("wall_time_s") or 0)/60, "steps": m.get("global_step"),
            "standard_error": None, "extractor": "", "kind": "", "on": ""}
     if evaluation is None:  # the test pass of best.ckpt at the end of training: the whole test split
-        check_arg(metric in m.get("test", {}), f"{run/'metrics.json'} has no test number {metric!r}")
+        cls = _model_class(m)
+        key = (getattr(cls, "bpd_term", None) or "bpd") if metric == "bpd" else metric  # the model's name for its bits/dim
+        check_arg(key in m.get("test", {}), f"{run/'metrics.json'} has no test number {key!r}")
         limited = "--limit-batches" in (m.get("command") or "")
-        return {**out, "value": m["test"][metric], "on": "test split" + ("" if limited else ", all 10,000 images"),
-                "kind": _kind_label(m.get("bpd_kind", "")) if metric == "bpd" else "exact" if metric == "ssim" else ""}
+        hp = yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}
+        kind = _kind_label(m.get("bpd_kind") or _bpd_kind(cls, hp)) if metric == "bpd" else "exact" if metric == "ssim" else ""
+        return {**out, "value": m["test"][key], "on": "test split" + ("" if limited else ", all 10,000 images"), "kind": kind}
     try: e = json.loads((run/evaluation).read_text())
     except (OSError, ValueError) as err: raise GenlibError(f"{run/evaluation} is not readable JSON ({err})") from None
     value = e.get("metrics", {}).get(metric, e.get("losses", {}).get(metric))
