@@ -210,7 +210,7 @@ def state_sha256(m:nn.Module) -> str:
     "sha256 over the names, shapes and values of a module's parameters and buffers."
     h = hashlib.sha256()
     for k, v in sorted(m.state_dict().items()):
-        h.update(f"{k}{tuple(v.shape)}{v.dtype}".encode()); h.update(v.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        h.update(f"{k}{tuple(v.shape)}{v.dtype}".encode()); h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())  # reshape: 0-d buffers too
     return h.hexdigest()
 
 def describe_extractor(m:nn.Module) -> dict:

@@ -227,7 +227,7 @@ def published_number(run:str|Path, # a run folder
         limited = "--limit-batches" in (m.get("command") or "")
         hp = yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}
         kind = _kind_label(m.get("bpd_kind") or _bpd_kind(cls, hp)) if metric == "bpd" else "exact" if metric == "ssim" else ""
-        return {**out, "value": m["test"][key], "on": "test split" + ("" if limited else ", all 10,000 images"), "kind": kind}
+        return {**out, "value": m["test"][key], "on": "test split, " + ("its first batches (--limit-batches)" if limited else "all images"), "kind": kind}
     try: e = json.loads((run/evaluation).read_text())
     except (OSError, ValueError) as err: raise GenlibError(f"{run/evaluation} is not readable JSON ({err})") from None
     value = e.get("metrics", {}).get(metric, e.get("losses", {}).get(metric))
