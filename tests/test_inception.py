@@ -26,14 +26,14 @@ def ae_checkpoint(fake_data, tmp_path):
 
 def test_offline_error_names_the_file(ae_checkpoint, fake_data, tmp_path):
     env = {"TORCH_HOME": str(tmp_path/"empty-torch-home"), "GENLIB_INCEPTION_WEIGHTS": "", "GENLIB_OFFLINE": "1"}
-    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", check=False, env=env)
+    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", "--extractor", "inception", check=False, env=env)
     assert r.returncode == 2, r.stderr
     err = r.stderr.strip().splitlines()[-1]
     assert err.startswith("genlib: error: FID needs the InceptionV3 weights file " + INCEPTION_FILE)
     assert str(tmp_path/"empty-torch-home") in err and "--inception-weights" in err and "GENLIB_INCEPTION_WEIGHTS" in err
     # the same with downloads allowed: offline (as in CI) the failed download gives the same clear error
     env.pop("GENLIB_OFFLINE")
-    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", check=False, env=env, timeout=600)
+    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", "--extractor", "inception", check=False, env=env, timeout=600)
     assert r.returncode == 2, r.stderr  # online the weights arrive, and 400 fake reference images are too few for 2048 features
     assert (INCEPTION_FILE in r.stderr and "could not be downloaded" in r.stderr) or "FID needs at least 2049" in r.stderr, r.stderr
 
