@@ -225,8 +225,8 @@ def published_number(run:str|Path, # a run folder
         key = (getattr(cls, "bpd_term", None) or "bpd") if metric == "bpd" else metric  # the model's name for its bits/dim
         check_arg(key in m.get("test", {}), f"{run/'metrics.json'} has no test number {key!r}")
         limited = "--limit-batches" in (m.get("command") or "")
-        hp = yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}
-        kind = _kind_label(m.get("bpd_kind") or _bpd_kind(cls, hp)) if metric == "bpd" else "exact" if metric == "ssim" else ""
+        hparams = lambda: yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}  # only read for bits/dim
+        kind = _kind_label(m.get("bpd_kind") or _bpd_kind(cls, hparams())) if metric == "bpd" else "exact" if metric == "ssim" else ""
         return {**out, "value": m["test"][key], "on": "test split, " + ("its first batches (--limit-batches)" if limited else "all images"), "kind": kind}
     try: e = json.loads((run/evaluation).read_text())
     except (OSError, ValueError) as err: raise GenlibError(f"{run/evaluation} is not readable JSON ({err})") from None
