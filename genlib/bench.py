@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 import lightning as L
-from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly, EMA
+from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly, EMA, error_summary
 from .data import CIFAR10DataModule, CIFAR10_CLASSES, load_cifar10, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
 from .trainer import train, use_optimizer_impl
 from .model import get_model, model_names, logs_this_step
@@ -369,8 +369,10 @@ def time_fast_paths(models:list[str], # models to time
                warmup:int=10, # untimed steps first (compiling and CUDA-graph recording happen here)
                peak:float|None=None, # the device's peak TFLOP/s; None: `peak_tflops()`
                progress=print,
-              ) -> dict: # {model: {"flops_per_step", "peak_tflops", path: {"genlib_s", "plain_s", "ratio", "speedup", ...}}}
-    "For each model and fast path: genlib's step time against a plain loop with the same fast path, images per second, GPU memory, the speed-up over the default and the fraction of the device's peak arithmetic."
+               compile_models:list[str]|None=None, # the models that also time the paths that compile; None: every model
+               on_result=None, # called with the result so far after every path (`run_benchmarks` saves it)
+              ) -> dict: # {model: {"flops_per_step", "peak_tflops", path: {"genlib_s", "plain_s", "ratio", "speedup", ...} or {"error"}}}
+    "For each model and fast path: genlib's step time against a plain loop with the same fast path, images per second, GPU memory, the speed-up over the default and the fraction of the device's peak arithmetic. A path that fails is recorded with its error and the others go on."
     device = default_device()
     paths = list(paths or (FAST_PATHS if device.type == "cuda" else CPU_FAST_PATHS))
     if bad := [p for p in paths if p not in FAST_PATHS]: raise GenlibError(f"unknown fast path {', '.join(bad)}; choose from {', '.join(FAST_PATHS)}")
@@ -389,13 +391,23 @@ def time_fast_paths(models:list[str], # models to time
         res[model] = out = {"flops_per_step": flops, "peak_tflops": peak}
         for name in paths:
             opts = FAST_PATHS[name]
-            out[name] = r = _side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps, warmup, repeats, batch_size, device, opts)
-            r.update(options=opts, speedup=out["default"]["genlib_s"]/r["genlib_s"], tflops=flops/r["genlib_s"]/1e12)
+            if opts.get("compile") and compile_models is not None and model not in compile_models: continue
+            try: r = _side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps, warmup, repeats, batch_size, device, opts)
+            except Exception as e:  # one broken path (a compiler that fails on this machine) must not cost the others
+                out[name] = {"options": opts, "error": error_summary(e)}
+                progress(f"fast path         {model:8s} {name:18s} FAILED: {out[name]['error']}")
+                if on_result: on_result(res)
+                continue
+            out[name] = r
+            base = out["default"].get("genlib_s")
+            r.update(options=opts, speedup=base/r["genlib_s"] if base else None, tflops=flops/r["genlib_s"]/1e12)
             r["peak_fraction"] = r["tflops"]/peak if peak else None
             mem = f"  {r['peak_memory_mb']:7.0f} MB" if r["peak_memory_mb"] is not None else ""
             frac = f"  {100*r['peak_fraction']:5.2f}% of peak" if r["peak_fraction"] is not None else ""
+            speedup = f"{r['speedup']:.2f}x" if r["speedup"] is not None else "-"
             progress(f"fast path         {model:8s} {name:18s} genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  "
-                     f"ratio {r['ratio']:.3f}  speed-up {r['speedup']:.2f}x  {r['images_per_s']:9,.0f} images/s  {r['tflops']:.3f} TFLOP/s{frac}{mem}")
+                     f"ratio {r['ratio']:.3f}  speed-up {speedup}  {r['images_per_s']:9,.0f} images/s  {r['tflops']:.3f} TFLOP/s{frac}{mem}")
+            if on_result: on_result(res)
     return res
 
 # %% ../nbs/17_bench.ipynb #24b5e2f2
@@ -407,8 +419,9 @@ def fast_path_table(res:dict, # `time_fast_paths`' result (bench.json's "fast_pa
     for model, out in res.items():
         for name, r in out.items():
             if not isinstance(r, dict): continue
+            if "error" in r: lines.append(f"| {model} | {name} | failed: {r['error'].replace('|', '/')} |" + " |"*(len(head) - 3)); continue
             lines.append("| " + " | ".join([model, name, f"{1e3*r['genlib_s']:.2f} ms", f"{1e3*r['plain_s']:.2f} ms", f"{r['ratio']:.3f}",
-                f"{r['speedup']:.2f}x", f"{r['images_per_s']:,.0f}", f"{r['tflops']:.3g}",
+                f"{r['speedup']:.2f}x" if r.get("speedup") is not None else "-", f"{r['images_per_s']:,.0f}", f"{r['tflops']:.3g}",
                 f"{100*r['peak_fraction']:.2f}%" if r.get("peak_fraction") is not None else "-",
                 f"{r['peak_memory_mb']:,.0f} MB" if r.get("peak_memory_mb") is not None else "-"]) + " |")
     return "\n".join(lines) + "\n"
@@ -432,8 +445,9 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
                    workers:int=2, # torchvision DataLoader workers
                    fast_paths:str="auto", # comma-separated `FAST_PATHS` to time per model (genlib against the plain loop with each); auto: all on a GPU, `CPU_FAST_PATHS` on a CPU; none: skip
                    peak_tflops:float|None=None, # the device's peak TFLOP/s for the fraction of peak; None: known GPUs' dense bf16 peak
+                   compile_models:str="all", # comma-separated models that also time the fast paths that compile (minutes each on a cold compiler); all: every model
                   ) -> dict: # everything measured
-    "Trainer overhead, data pipeline, memory and fast-path benchmarks, printed as ratios and saved as JSON."
+    "Trainer overhead, data pipeline, memory and fast-path benchmarks, printed as ratios and saved as JSON after every measurement (a run stopped early keeps what it measured; `finished` says whether it ended)."
     check_arg(seconds > 0, f"--seconds must be > 0, got {seconds}")
     check_arg(repeats >= 1, f"--repeats must be >= 1, got {repeats}")
     names = lambda s: model_names() if s.strip() == "all" else [m.strip() for m in s.split(",") if m.strip()]
@@ -441,17 +455,23 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
     if bad := [p for p in fast_paths.split(",") if p.strip() not in (*FAST_PATHS, "auto", "none")]:
         raise GenlibError(f"unknown --fast-paths {','.join(bad)}; choose from {', '.join(FAST_PATHS)}, or auto or none")
     t0 = time.time()
-    res = {"machine": machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    res = {"machine": machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "finished": False,
            "settings": {"batch_size": batch_size, "seconds": seconds, "repeats": repeats, "data_dir": str(data_dir)}}
+    def save(): res["wall_time_s"] = round(time.time() - t0, 1); atomic_write_json(res, out)
     print(f"genlib bench on {res['machine']['device']} (torch {torch.__version__})", flush=True)
-    res["trainer_overhead"] = trainer_overhead(names(models), data_dir, batch_size, seconds, repeats)
-    res["data_pipeline"] = data_throughput(data_dir, batch_size, data_batches, workers, repeats)
-    res["memory"] = step_memory(names(memory_models), batch_size)
+    timing_default = fast_paths.strip() != "none"  # then the fast paths' default rows are the trainer overhead: not timed twice
+    if not timing_default: res["trainer_overhead"] = trainer_overhead(names(models), data_dir, batch_size, seconds, repeats); save()
+    res["data_pipeline"] = data_throughput(data_dir, batch_size, data_batches, workers, repeats); save()
+    res["memory"] = step_memory(names(memory_models), batch_size); save()
     if fast_paths.strip() != "none":
         paths = None if fast_paths.strip() == "auto" else [p.strip() for p in fast_paths.split(",") if p.strip()]
-        res["fast_paths"] = time_fast_paths(names(models), data_dir, batch_size, paths, seconds, repeats, peak=peak_tflops)
+        def partial(fp): res["fast_paths"] = fp; save()
+        res["fast_paths"] = time_fast_paths(names(models), data_dir, batch_size, paths, seconds, repeats, peak=peak_tflops,
+                                            compile_models=None if compile_models.strip() == "all" else names(compile_models), on_result=partial)
         print("\n" + fast_path_table(res["fast_paths"]), flush=True)
-    res["wall_time_s"] = round(time.time() - t0, 1)
-    atomic_write_json(res, out)
+        res["trainer_overhead"] = {m: r["default"] for m, r in res["fast_paths"].items() if "genlib_s" in r.get("default", {})}
+        for m, r in res["trainer_overhead"].items():
+            print(f"trainer overhead  {m:8s} {r['steps']:4d} steps  genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  ratio {r['ratio']:.3f}")
+    res["finished"] = True; save()
     print(f"bench: {out} ({res['wall_time_s']:.0f} s)")
     return res

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_cli.ipynb #cb1d4bd6
 from __future__ import annotations
-import json
+import json, sys
 import click
 from .core import GenlibError, quiet_warnings, keyword_options, file_sha256
 from .model import get_model, model_names
@@ -175,3 +175,7 @@ def main(args:list[str]|None=None, # command-line arguments; None: sys.argv[1:]
     except click.Abort: click.echo("aborted", err=True); return 1
     except GenlibError as e:
         click.echo(f"genlib: error: {e}", err=True); return 2
+
+# %% ../nbs/20_cli.ipynb #49615f41
+#| eval: false
+if __name__ == "__main__": sys.exit(main())

@@ -8,8 +8,7 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from scipy.optimize import linear_sum_assignment
-from .core import check_arg, EMA
+from .core import check_arg, EMA, GenlibError
 from .metrics import bits_per_dim
 from .model import GenerativeModule, register_model
 from .realnvp import dequantize
@@ -53,10 +52,17 @@ def straight_path(x0:torch.Tensor, # noise (B, ...)
 
 
 # %% ../nbs/16b_flow_matching.ipynb #fm000017
+def _linear_sum_assignment():
+    # scipy is imported here, not at the top: only this opt-in coupling needs it, and genlib installs without it
+    try: from scipy.optimize import linear_sum_assignment
+    except ImportError: raise GenlibError("--coupling ot needs scipy, which genlib does not install: pip install scipy") from None
+    return linear_sum_assignment
+
 def ot_pairing(x0:torch.Tensor, # noise (B, ...)
                x1:torch.Tensor, # data (B, ...)
               ) -> torch.Tensor: # x0 reordered: row j is the noise paired with x1[j]
     "Minibatch optimal-transport coupling: the pairing of noise with images that minimises the total squared distance (an exact assignment, on the CPU)."
+    linear_sum_assignment = _linear_sum_assignment()
     cost = torch.cdist(x0.flatten(1).float(), x1.flatten(1).float()).square()
     rows, cols = linear_sum_assignment(cost.cpu().numpy())  # rows = 0..B-1; noise rows[i] goes with image cols[i]
     return x0[torch.as_tensor(rows[cols.argsort()], device=x0.device)]
@@ -280,6 +286,7 @@ class FlowMatchingModule(GenerativeModule):
         super().__init__()
         check_arg(time_sampling in TIME_SAMPLINGS, f"--time-sampling must be one of {', '.join(TIME_SAMPLINGS)}, got {time_sampling!r}")
         check_arg(coupling in COUPLINGS, f"--coupling must be one of {', '.join(COUPLINGS)}, got {coupling!r}")
+        if coupling == "ot": _linear_sum_assignment()  # a missing scipy fails here, not at the first step
         check_arg(ema == 0 or 0 < ema < 1, f"--ema must be in (0, 1) (or 0 for no averaging), got {ema}")
         check_arg(grad_clip >= 0, f"--grad-clip must be >= 0, got {grad_clip}")
         channel_mults, attention = list(channel_mults), list(attention)  # plain lists in hparams.yaml
