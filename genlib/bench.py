@@ -445,13 +445,14 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
                    workers:int=2, # torchvision DataLoader workers
                    fast_paths:str="auto", # comma-separated `FAST_PATHS` to time per model (genlib against the plain loop with each); auto: all on a GPU, `CPU_FAST_PATHS` on a CPU; none: skip
                    peak_tflops:float|None=None, # the device's peak TFLOP/s for the fraction of peak; None: known GPUs' dense bf16 peak
-                   compile_models:str="all", # comma-separated models that also time the fast paths that compile (minutes each on a cold compiler); all: every model
+                   compile_models:str="all", # comma-separated models that also time the fast paths that compile (minutes each on a cold compiler); all: every model; none: no model
                   ) -> dict: # everything measured
     "Trainer overhead, data pipeline, memory and fast-path benchmarks, printed as ratios and saved as JSON after every measurement (a run stopped early keeps what it measured; `finished` says whether it ended)."
     check_arg(seconds > 0, f"--seconds must be > 0, got {seconds}")
     check_arg(repeats >= 1, f"--repeats must be >= 1, got {repeats}")
     names = lambda s: model_names() if s.strip() == "all" else [m.strip() for m in s.split(",") if m.strip()]
-    for m in names(models) + names(memory_models): get_model(m)  # unknown names fail before anything runs
+    compiling = None if compile_models.strip() == "all" else [] if compile_models.strip() == "none" else names(compile_models)
+    for m in names(models) + names(memory_models) + (compiling or []): get_model(m)  # unknown names fail before anything runs
     if bad := [p for p in fast_paths.split(",") if p.strip() not in (*FAST_PATHS, "auto", "none")]:
         raise GenlibError(f"unknown --fast-paths {','.join(bad)}; choose from {', '.join(FAST_PATHS)}, or auto or none")
     t0 = time.time()
@@ -467,7 +468,7 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
         paths = None if fast_paths.strip() == "auto" else [p.strip() for p in fast_paths.split(",") if p.strip()]
         def partial(fp): res["fast_paths"] = fp; save()
         res["fast_paths"] = time_fast_paths(names(models), data_dir, batch_size, paths, seconds, repeats, peak=peak_tflops,
-                                            compile_models=None if compile_models.strip() == "all" else names(compile_models), on_result=partial)
+                                            compile_models=compiling, on_result=partial)
         print("\n" + fast_path_table(res["fast_paths"]), flush=True)
         res["trainer_overhead"] = {m: r["default"] for m, r in res["fast_paths"].items() if "genlib_s" in r.get("default", {})}
         for m, r in res["trainer_overhead"].items():

@@ -1,47 +1,136 @@
 #!/usr/bin/env bash
-# The GPU measurements of the pipeline, as two calls that fit one GPU lease of 15 minutes (start-up included):
+# The GPU measurements of the pipeline: two calls of the device tool that fit one lease of 15 minutes with their two
+# machine start-ups (a minute or so each). Before them, here: bash scripts/gpu/prepare.sh (wheels and data into .gpu/).
 #
-#   bash scripts/gpu_check.sh bench     # ~4 min: the read-back count of every model with torch.cuda.set_sync_debug_mode,
-#                                       # then `genlib bench` (overhead, data, memory, every fast path of every model)
-#   bash scripts/gpu_check.sh results   # <= 9 min: does sharing the GPU slow each model by less than 10%
-#                                       # (scripts/share_check.py)? then scripts/results.sh: all models at once for
-#                                       # RESULTS_MINUTES (default 8) if so, else RealNVP alone for them; `genlib report`
+#   run(command="bash scripts/gpu_check.sh bench", carry=[".gpu"], timeout_s=330)      budget GPU_CALL_SECONDS=285
+#     preflight (versions, device, every genlib import, the models' entry points, 3 steps of the smallest model under
+#     each compile mode timed below); read-backs of every model (genlib's counter, and torch.cuda.set_sync_debug_mode);
+#     `genlib bench`: data pipeline, memory, the fast paths default, foreach, fused, channels_last and bf16 of every
+#     model, and compile, compile_cudagraphs and all of GPU_COMPILE_MODELS (fm).
+#   run(command="bash scripts/gpu_check.sh results", carry=[".gpu"], timeout_s=510)    budget GPU_CALL_SECONDS=465
+#     preflight; scripts/share_check.py (does sharing the GPU slow each model's steps by under 10%?); scripts/results.sh:
+#     every model at once for RESULTS_MINUTES (4) if so, else RealNVP alone; their test evaluation; `genlib report`.
 #
-# Everything lands in ${GPU_OUT:-$OUT} (the device tool's folder of files that come back): bench.json, bench.log,
-# readbacks.json, share.json, report.md, curves.png, results.log. Data: GENLIB_DATA, or the shared JPEG copy carried
-# as .cache/cifar10-jpeg.tar.gz (cp ../shared/data/cifar10-jpeg.tar.gz .cache/, then carry that path; unpacked here).
-# Without a `genlib` command, genlib is installed into the machine's python3 without dependencies (a GPU image that has
-# torch and lightning but no internet).
-set -euo pipefail
+# Last real run: none. No GPU has been lent since this script was written (2026-12-06), so the budgets above are limits
+# that the deadline below enforces, not measured times. The CPU dry run (tests/test_gpu_check.py) took 3-4 minutes on
+# the 2-core development machine.
+#
+#   bash scripts/gpu_check.sh bench|results [--dry-run]
+#
+# What comes back (the device tool's $OUT, or GPU_OUT): CALL.log (all output, unbuffered), preflight.txt, status.json
+# (each stage's exit status and seconds), and per call bench: readbacks.json, bench.json; results: share.json,
+# results.tar.gz (every run's metrics.json, hparams.yaml, evaluation JSON and logs; no checkpoints), report.md,
+# curves.png. Every stage writes its files as it goes and runs under what is left of the budget; GPU_PACK_SECONDS (60)
+# are kept for packing, and the folder is checked against the tool's rules (scripts/gpu/pack.py check).
+#
+# genlib runs from this checkout (PYTHONPATH, `python -m genlib.cli`; no wheel is built there). The packages the GPU
+# image lacks come as wheels from .gpu/wheels, installed into a folder of the work directory; the data from
+# .gpu/cifar10-jpeg.tar.gz (GPU_DATA_ARCHIVE), unpacked there.
+#
+# --dry-run: the same calls on this CPU, to find what would break before a GPU is spent on it: the Python path holds
+# only the GPU image's packages (scripts/gpu/image_packages.txt; envfarm.py) plus the carried wheels, the data is a
+# small fake set in the same layout and archive, and the seconds and sizes shrink. Any setting below can be given.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${GPU_OUT:-${OUT:?set GPU_OUT or OUT}}; mkdir -p "$out"
-PY=${PYTHON:-python3}
-if [ -z "${GENLIB:-}" ] && ! command -v genlib >/dev/null; then $PY -m pip install -q --no-deps --no-build-isolation -e .; fi
-GENLIB=${GENLIB:-genlib}
-if [ -z "${GENLIB_DATA:-}" ]; then
-  [ -d .cache/cifar10-jpeg/test ] || { mkdir -p .cache/cifar10-jpeg && tar xzf .cache/cifar10-jpeg.tar.gz -C .cache/cifar10-jpeg; }
-  export GENLIB_DATA="$PWD/.cache/cifar10-jpeg"
-fi
-{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || echo "no nvidia-smi"; } | tee "$out/gpu.txt"
-case "${1:-}" in
-  bench)
-    $PY - "$out/readbacks.json" <<'PY' 2>&1 | tee "$out/readbacks.log"
-import json, os, sys, tempfile
-from genlib.bench import count_readbacks
-from genlib.model import model_names
-res = {}
-for name in model_names():  # the quiet steps of every model, with PyTorch's own report of every synchronisation
-    c = count_readbacks(name, os.environ["GENLIB_DATA"], steps=30, batch_size=128)
-    res[name] = {"calls": dict(c.calls), "quiet_steps": c.quiet_steps, "other_steps": c.other_steps}
-    print(f"read-backs  {name:8s} {sum(c.calls.values())} in {c.quiet_steps} quiet steps", dict(c.calls), flush=True)
-json.dump(res, open(sys.argv[1], "w"), indent=1)
+call=${1:-}; dry=0; [ "${2:-}" = --dry-run ] && dry=1
+case "$call" in bench|results) ;; *) echo "usage: bash scripts/gpu_check.sh bench|results [--dry-run]"; exit 2 ;; esac
+out=${GPU_OUT:-${OUT:-}}; [ -n "$out" ] || { echo "gpu_check: set OUT (the device tool does) or GPU_OUT"; exit 2; }
+mkdir -p "$out"; out=$(cd "$out" && pwd)
+export PYTHONUNBUFFERED=1
+exec > >(tee -a "$out/$call.log") 2>&1
+start=$(date +%s)
+d() { if [ "$dry" = 1 ]; then echo "$2"; else echo "$1"; fi; }  # d GPU_DEFAULT DRY_RUN_DEFAULT
+if [ "$call" = bench ]; then budget=${GPU_CALL_SECONDS:-$(d 285 240)}; else budget=${GPU_CALL_SECONDS:-$(d 465 240)}; fi
+deadline=$((start + budget - ${GPU_PACK_SECONDS:-$(d 60 15)}))
+work=${GPU_WORK:-$(mktemp -d /tmp/genlib-gpu.XXXXXX)}; mkdir -p "$work"; work=$(cd "$work" && pwd)
+batch=${GPU_BATCH:-$(d 128 16)}
+models=${GPU_MODELS:-$(d ae,vae,gan,realnvp,fm ae,vae)}  # the dry run's CPU has minutes for the two quick ones only
+echo "gpu_check $call$([ "$dry" = 1 ] && echo ' (dry run on the CPU)'): budget ${budget} s, work in $work, results in $out"
+
+stages="$work/stages.tsv"; : >"$stages"; failed=0
+stage() {  # stage NAME CMD...: run CMD with what is left of the budget; record its exit status and seconds
+  local name=$1; shift
+  local left=$((deadline - $(date +%s))) t0 rc=0
+  if [ "$left" -lt 5 ]; then echo "== $name: skipped, no time left"; printf '%s\tskipped\t0\n' "$name" >>"$stages"; failed=1; return 1; fi
+  echo "== $name (at most $left s)"; t0=$(date +%s)
+  timeout --kill-after=10 "$left" "$@" || rc=$?
+  printf '%s\t%s\t%s\n' "$name" "$rc" "$(($(date +%s) - t0))" >>"$stages"
+  [ "$rc" = 124 ] && echo "== $name: stopped at the deadline; what it wrote so far is kept"
+  [ "$rc" = 0 ] || { echo "== $name: FAILED (exit $rc)"; failed=1; return 1; }
+}
+finish() {  # on every exit: pack what exists, write status.json, check the rules of what comes back
+  local code=$?
+  trap - EXIT
+  [ "$call" = results ] && [ -d "$work/runs" ] && {
+    cp "$work/runs/report.md" "$work/runs/curves.png" "$out/" 2>/dev/null
+    $PY scripts/gpu/pack.py runs "$work/runs" "$out/results.tar.gz"; }
+  $PY - "$stages" "$out/status.json" "$call" "$dry" "$(($(date +%s) - start))" <<'PY'
+import json, sys
+rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines() if l]
+json.dump({"call": sys.argv[3], "dry_run": sys.argv[4] == "1", "seconds": int(sys.argv[5]),
+           "stages": [{"stage": n, "exit": int(rc) if rc.isdigit() else rc, "seconds": int(s)} for n, rc, s in rows]}, open(sys.argv[2], "w"), indent=1)
 PY
-    $GENLIB bench --models all --memory-models all --seconds 2 --repeats 2 --out "$out/bench.json" 2>&1 | tee "$out/bench.log" ;;
-  results)
-    decision=$($PY scripts/share_check.py --seconds 15 --out "$out/share.json" | tee "$out/share.log" | tail -1)
-    if [ "$decision" = share ]; then models="ae vae gan realnvp fm"; else models=realnvp; fi
-    RESULTS_SHARE=$decision MODELS=$models RESULTS_MINUTES=${RESULTS_MINUTES:-8} RESULTS_OUT=runs/gpu EXTRACTOR=cifar \
-      EVAL_ARGS="--n-samples 5000" GENLIB=$GENLIB bash scripts/results.sh --accelerator gpu 2>&1 | tee "$out/results.log"
-    cp runs/gpu/report.md runs/gpu/curves.png "$out/" ;;
-  *) echo "usage: bash scripts/gpu_check.sh bench|results"; exit 2 ;;
-esac
+  $PY scripts/gpu/pack.py check "$out" || code=1
+  [ "$failed" = 0 ] || [ "$code" != 0 ] || code=1
+  echo "gpu_check $call: $([ "$code" = 0 ] && echo passed || echo FAILED) in $(($(date +%s) - start)) s"
+  exit "$code"
+}
+
+# Python: the machine's own (the GPU image's python3), with the carried wheels and genlib from this checkout
+if [ "$dry" = 1 ]; then
+  host=$(cd "${GENLIB_VENV:-.venv}/bin" && pwd)/python
+  "$host" scripts/gpu/envfarm.py farm --image scripts/gpu/image_packages.txt "$work/image" || exit 1
+  printf '#!/bin/sh\nexec "%s" -S "$@"\n' "$host" >"$work/python3"; chmod +x "$work/python3"  # -S: no site-packages but the farm's
+  PY=$work/python3; export PYTHONNOUSERSITE=1 PYTHONPATH=$work/image CUDA_VISIBLE_DEVICES=""
+  accelerator=cpu
+else
+  PY=${PYTHON:-python3}; accelerator=gpu
+fi
+trap finish EXIT
+wheels=${GPU_WHEELS:-.gpu/wheels}
+if compgen -G "$wheels/*.whl" >/dev/null; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$work/site" "$wheels"/*.whl || exit 1
+else echo "gpu_check: no wheels in $wheels (bash scripts/gpu/prepare.sh makes them)"; fi
+$PY scripts/gpu/envfarm.py metadata "$work/site" >/dev/null || exit 1  # genlib's entry points, without installing it
+export PYTHONPATH=$PWD:$work/site${PYTHONPATH:+:$PYTHONPATH}
+GENLIB="$PY -m genlib.cli"
+
+# Data: the carried archive, unpacked into the work directory; the dry run makes a small fake one in the same layout
+archive=${GPU_DATA_ARCHIVE:-.gpu/cifar10-jpeg.tar.gz}
+if [ "$dry" = 1 ] && [ -z "${GPU_DATA_ARCHIVE:-}" ]; then
+  archive=$work/fake-cifar10.tar.gz
+  "$host" -c "from genlib.data import write_fake_cifar10 as w; w('$work/fake', 'folder', n_train=50, n_test=30, ext='jpg')" &&
+    tar czf "$archive" -C "$work/fake" train test || exit 1
+fi
+[ -f "$archive" ] || { echo "gpu_check: no data archive at $archive (bash scripts/gpu/prepare.sh copies it)"; exit 1; }
+mkdir -p "$work/data" && tar xzf "$archive" -C "$work/data" || exit 1
+export GENLIB_DATA=$work/data
+
+if [ "$call" = bench ]; then
+  stage preflight $PY scripts/gpu/preflight.py --out "$out/preflight.txt" --accelerator $accelerator \
+    --compile-modes "${GPU_COMPILE_MODES:-$(d none,default,reduce-overhead none)}" || exit 1
+  stage readbacks $PY scripts/gpu/readbacks.py "$out/readbacks.json" --models "$models" --steps "${GPU_READBACK_STEPS:-$(d 30 12)}" --batch-size "$batch"
+  stage bench $GENLIB bench --models "$models" --memory-models "$models" --batch-size "$batch" \
+    --seconds "${GPU_BENCH_SECONDS:-$(d 1 0.01)}" --repeats "${GPU_BENCH_REPEATS:-$(d 2 1)}" \
+    --data-batches "$(d 200 5)" --workers "$(d 2 0)" --out "$out/bench.json" \
+    --fast-paths "${GPU_FAST_PATHS:-$(d default,foreach,fused,channels_last,bf16,compile,compile_cudagraphs,all default,fused)}" \
+    --compile-models "${GPU_COMPILE_MODELS:-$(d fm none)}"
+else
+  stage preflight $PY scripts/gpu/preflight.py --out "$out/preflight.txt" --accelerator $accelerator \
+    --compile-modes "${GPU_COMPILE_MODES:-none}" || exit 1
+  share=${GPU_SHARE:-}
+  if [ -z "$share" ]; then
+    stage share-check $PY scripts/share_check.py --seconds "${SHARE_SECONDS:-$(d 10 1)}" --batch-size "$batch" \
+      --models "$models" --out "$out/share.json"
+    share=$($PY -c "import json; print(json.load(open('$out/share.json'))['decision'])" 2>/dev/null || echo alone)
+  fi
+  if [ "$share" = share ]; then models=$(echo "$models" | tr , ' '); else models=realnvp; fi
+  # training minutes: RESULTS_MINUTES, or less when the budget left after the evaluation's share cannot hold them
+  left=$((deadline - $(date +%s) - ${GPU_EVAL_SECONDS:-$(d 120 60)}))
+  minutes=$($PY -c "print(round(max(0.05, min(${RESULTS_MINUTES:-$(d 4 0.1)}, $left/60 - $(d 0.5 0.1))), 2))")
+  echo "gpu_check: training $models ($share) for $minutes min each"
+  stage results env RESULTS_SHARE="$share" MODELS="$models" RESULTS_MINUTES="$minutes" RESULTS_OUT="$work/runs" \
+    EXTRACTOR="${EXTRACTOR:-cifar}" VAL_EVERY_MINUTES="${VAL_EVERY_MINUTES:-$(d 0.5 0.03)}" FID_SAMPLES="${FID_SAMPLES:-$(d 2000 40)}" \
+    EVAL_ARGS="${EVAL_ARGS:-$(d "--n-samples 5000" "--n-samples 300 --limit-batches 1")}" GENLIB="$GENLIB" \
+    bash scripts/results.sh --accelerator $accelerator --batch-size "$batch" $(d "" "--limit-val-batches 1")
+fi

@@ -3,7 +3,7 @@ import json, os, re, sys, shlex, shutil, subprocess, pytest, torch
 from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
-from conftest import genlib, GENLIB, clean_env
+from conftest import genlib, GENLIB, clean_env, SMALL
 from genlib.callbacks import read_checkpoint
 
 RUN_FILES = ["hparams.yaml", "metrics.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt",
@@ -113,7 +113,7 @@ def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
     r = genlib("sample", ck.parent.parent.parent.parent/"missing.ckpt", check=False)
     assert r.returncode == 2
 
-FM_SMALL = ["--channels", 8, "--channel-mults", "1,2", "--blocks", 1, "--attention", 16, "--dropout", 0]
+FM_SMALL = SMALL["fm"]
 
 def test_flow_matching_train_sample_evaluate(fake_data, tmp_path):
     "Flow matching through the commands alone: train, sample with the ODE solver's options, FID, IS and the bits/dim estimate with its own options."
