@@ -194,15 +194,6 @@ def test_sample_from_another_model_type(fake_data, tmp_path):
         assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], r.stderr
     assert not (tmp_path/"s.png").exists()
 
-def test_bench_writes_json(fake_data, tmp_path):
-    "`genlib bench` end to end on a tiny budget: every section is measured and saved."
-    r = genlib("bench", "--data-dir", fake_data, "--models", "ae", "--memory-models", "ae", "--batch-size", 16, "--seconds", 0.01,
-               "--repeats", 1, "--data-batches", 5, "--workers", 0, "--out", tmp_path/"bench.json")
-    b = json.loads((tmp_path/"bench.json").read_text())
-    assert b["trainer_overhead"]["ae"]["ratio"] > 0 and b["data_pipeline"]["ratio"] > 0 and b["memory"]["ae"]["step_peak_mb"] > 0
-    assert "trainer overhead  ae" in r.stdout and "data pipeline" in r.stdout and f"bench: {tmp_path/'bench.json'}" in r.stdout
-    assert b["fast_paths"]["ae"]["bf16"]["ratio"] > 0 and "| ae | fused | " in r.stdout  # the CPU's fast paths, and their table
-
 def test_compile_mode_trains(fake_data, tmp_path):
     "`--compile --compile-mode max-autotune-no-cudagraphs` with the fused optimiser: another mode reaches torch.compile and the run trains."
     genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 2, "--batch-size", 16, "--out", tmp_path,
@@ -210,17 +201,6 @@ def test_compile_mode_trains(fake_data, tmp_path):
            "--channels", "8,16,32", "--latent-dim", 8)
     m = json.loads((tmp_path/"ae/version_0/metrics.json").read_text())
     assert m["global_step"] == 2 and "--compile-mode max-autotune-no-cudagraphs" in m["command"], m["command"]
-
-def test_share_check(fake_data, tmp_path):
-    "scripts/share_check.py: each model's steps per second alone and all at once, the slowdown of each, and the decision."
-    script = Path(__file__).parent.parent/"scripts/share_check.py"
-    r = subprocess.run([sys.executable, str(script), "--models", "ae,vae", "--data", str(fake_data), "--seconds", "1",
-                        "--batch-size", "16", "--out", str(tmp_path/"share.json")], capture_output=True, text=True, timeout=600, env=clean_env())
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    s = json.loads((tmp_path/"share.json").read_text())
-    for m in ("ae", "vae"):
-        assert s["alone_steps_per_s"][m] > 0 and abs(s["slowdown"][m] - (s["alone_steps_per_s"][m]/s["shared_steps_per_s"][m] - 1)) < 1e-9
-    assert r.stdout.strip().splitlines()[-1] == s["decision"] in ("share", "alone")
 
 def test_compile_flag_trains(fake_data, tmp_path):
     "`--compile` (torch.compile of the loss computation) trains on the CPU too, and its checkpoint loads into a plain model."

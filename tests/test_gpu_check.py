@@ -36,14 +36,21 @@ def test_dry_run(call, tmp_path, wheels):
     status = json.loads((out/"status.json").read_text())
     assert status["dry_run"] and all(s["exit"] == 0 for s in status["stages"]), status
     assert (out/"preflight.txt").read_text().rstrip().splitlines()[-1].startswith("preflight: passed")
-    assert "== preflight" in (out/f"{call}.log").read_text()  # the output, teed as it came
+    log = (out/f"{call}.log").read_text()
+    assert "== preflight" in log  # the output, teed as it came
     if call == "bench":
         assert [s["stage"] for s in status["stages"]] == ["preflight", "readbacks", "bench"]
-        bench = json.loads((out/"bench.json").read_text())
-        assert bench["finished"] and set(bench["fast_paths"]) == {"ae", "vae"}
+        bench, log = json.loads((out/"bench.json").read_text()), (out/"bench.log").read_text()  # `genlib bench`, end to end
+        assert bench["finished"] and set(bench["fast_paths"]) == {"ae", "vae"} and bench["fast_paths"]["vae"]["fused"]["ratio"] > 0
+        assert bench["trainer_overhead"]["ae"]["ratio"] > 0 and bench["data_pipeline"]["ratio"] > 0 and bench["memory"]["vae"]["step_peak_mb"] > 0
+        assert "trainer overhead  ae" in log and "data pipeline" in log and "| vae | fused | " in log and f"bench: {out/'bench.json'}" in log
         assert all(r["calls"] == {} for r in json.loads((out/"readbacks.json").read_text()).values())
     else:
         assert [s["stage"] for s in status["stages"]] == ["preflight", "share-check", "results"]
+        share = json.loads((out/"share.json").read_text())  # scripts/share_check.py: alone, all at once, the slowdown, the decision
+        for m in ("ae", "vae"):
+            assert share["alone_steps_per_s"][m] > 0 and abs(share["slowdown"][m] - (share["alone_steps_per_s"][m]/share["shared_steps_per_s"][m] - 1)) < 1e-9
+        assert share["decision"] in ("share", "alone") and f"training {'ae vae' if share['decision'] == 'share' else 'realnvp'} ({share['decision']})" in log
         names = tarfile.open(out/"results.tar.gz").getnames()
         assert any(n.endswith("metrics.json") for n in names) and any(n.endswith("eval_test.json") for n in names), names
         assert not any(n.endswith(".ckpt") for n in names)
