@@ -384,30 +384,32 @@ def time_fast_paths(models:list[str], # models to time
         return dms[channels_last]
     per_epoch = len(dm_for(False).loader("train"))
     check_arg(per_epoch >= warmup + 10, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 10 steps")
+    steps = {}
     for model in models:
         calib, _ = plain_loop(model, dm_for(False), steps=2, warmup=1, device=device)
-        steps = _timed_steps(calib, seconds, warmup, per_epoch)
-        flops = step_flops(model, batch_size, device)
-        res[model] = out = {"flops_per_step": flops, "peak_tflops": peak}
-        for name in paths:
-            opts = FAST_PATHS[name]
-            if opts.get("compile") and compile_models is not None and model not in compile_models: continue
-            try: r = _side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps, warmup, repeats, batch_size, device, opts)
-            except Exception as e:  # one broken path (a compiler that fails on this machine) must not cost the others
-                out[name] = {"options": opts, "error": error_summary(e)}
-                progress(f"fast path         {model:8s} {name:18s} FAILED: {out[name]['error']}")
-                if on_result: on_result(res)
-                continue
-            out[name] = r
-            base = out["default"].get("genlib_s")
-            r.update(options=opts, speedup=base/r["genlib_s"] if base else None, tflops=flops/r["genlib_s"]/1e12)
-            r["peak_fraction"] = r["tflops"]/peak if peak else None
-            mem = f"  {r['peak_memory_mb']:7.0f} MB" if r["peak_memory_mb"] is not None else ""
-            frac = f"  {100*r['peak_fraction']:5.2f}% of peak" if r["peak_fraction"] is not None else ""
-            speedup = f"{r['speedup']:.2f}x" if r["speedup"] is not None else "-"
-            progress(f"fast path         {model:8s} {name:18s} genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  "
-                     f"ratio {r['ratio']:.3f}  speed-up {speedup}  {r['images_per_s']:9,.0f} images/s  {r['tflops']:.3f} TFLOP/s{frac}{mem}")
+        steps[model] = _timed_steps(calib, seconds, warmup, per_epoch)
+        res[model] = {"flops_per_step": step_flops(model, batch_size, device), "peak_tflops": peak}
+    # every model's quick paths first, then the ones that compile (minutes each): a run cut short loses the compiled ones
+    order = [(m, n) for compiling in (False, True) for m in models for n in paths if bool(FAST_PATHS[n].get("compile")) == compiling
+             and not (compiling and compile_models is not None and m not in compile_models)]
+    for model, name in order:
+        out, flops, opts = res[model], res[model]["flops_per_step"], FAST_PATHS[name]
+        try: r = _side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps[model], warmup, repeats, batch_size, device, opts)
+        except Exception as e:  # one broken path (a compiler that fails on this machine) must not cost the others
+            out[name] = {"options": opts, "error": error_summary(e)}
+            progress(f"fast path         {model:8s} {name:18s} FAILED: {out[name]['error']}")
             if on_result: on_result(res)
+            continue
+        out[name] = r
+        base = out["default"].get("genlib_s")
+        r.update(options=opts, speedup=base/r["genlib_s"] if base else None, tflops=flops/r["genlib_s"]/1e12)
+        r["peak_fraction"] = r["tflops"]/peak if peak else None
+        mem = f"  {r['peak_memory_mb']:7.0f} MB" if r["peak_memory_mb"] is not None else ""
+        frac = f"  {100*r['peak_fraction']:5.2f}% of peak" if r["peak_fraction"] is not None else ""
+        speedup = f"{r['speedup']:.2f}x" if r["speedup"] is not None else "-"
+        progress(f"fast path         {model:8s} {name:18s} genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  "
+                 f"ratio {r['ratio']:.3f}  speed-up {speedup}  {r['images_per_s']:9,.0f} images/s  {r['tflops']:.3f} TFLOP/s{frac}{mem}")
+        if on_result: on_result(res)
     return res
 
 # %% ../nbs/17_bench.ipynb #24b5e2f2

@@ -5,15 +5,20 @@
 #   run(command="bash scripts/gpu_check.sh bench", carry=[".gpu"], timeout_s=330)      budget GPU_CALL_SECONDS=285
 #     preflight (versions, device, every genlib import, the models' entry points, 3 steps of the smallest model under
 #     each compile mode timed below); read-backs of every model (genlib's counter, and torch.cuda.set_sync_debug_mode);
-#     `genlib bench`: data pipeline, memory, the fast paths default, foreach, fused, channels_last and bf16 of every
-#     model, and compile, compile_cudagraphs and all of GPU_COMPILE_MODELS (fm).
+#     `genlib bench`: data pipeline, memory, and genlib against the plain loop on the fast paths default, fused,
+#     channels_last and bf16 for every model, compile and all (fused + channels_last + bf16 + CUDA graphs) for
+#     GPU_COMPILE_MODELS (fm). Estimated, not measured: preflight ~75 s (two compiles of the AE), read-backs ~30 s,
+#     bench ~4 s a side per path (a Trainer's start) and ~60 s a side per compiled path: more than 285 s in all, so the
+#     deadline may end the bench inside the budget. bench.json is saved after every path and keeps what was measured;
+#     the quick paths of every model come first, the compiled ones last.
 #   run(command="bash scripts/gpu_check.sh results", carry=[".gpu"], timeout_s=510)    budget GPU_CALL_SECONDS=465
 #     preflight; scripts/share_check.py (does sharing the GPU slow each model's steps by under 10%?); scripts/results.sh:
-#     every model at once for RESULTS_MINUTES (4) if so, else RealNVP alone; their test evaluation; `genlib report`.
+#     every model at once if so, else RealNVP alone, for RESULTS_MINUTES (4) or what the budget leaves after keeping
+#     GPU_EVAL_SECONDS (120) for the test evaluation (5,000 samples, the classifier's features); `genlib report`.
 #
-# Last real run: none. No GPU has been lent since this script was written (2026-12-06), so the budgets above are limits
-# that the deadline below enforces, not measured times. The CPU dry run (tests/test_gpu_check.py) took 3-4 minutes on
-# the 2-core development machine.
+# Last real run: none. No GPU has been lent since this script was written (2026-12-06), so the times above are
+# estimates and the budgets limits that the deadline enforces. The CPU dry run (tests/test_gpu_check.py) took 44 s
+# (bench) and 94 s (results) on the 2-core development machine.
 #
 #   bash scripts/gpu_check.sh bench|results [--dry-run]
 #
@@ -108,19 +113,19 @@ export GENLIB_DATA=$work/data
 
 if [ "$call" = bench ]; then
   stage preflight $PY scripts/gpu/preflight.py --out "$out/preflight.txt" --accelerator $accelerator \
-    --compile-modes "${GPU_COMPILE_MODES:-$(d none,default,reduce-overhead none)}" || exit 1
+    --compile-modes "${GPU_COMPILE_MODES:-$(d none,default,reduce-overhead none)}" || exit 1  # the modes of compile and all
   stage readbacks $PY scripts/gpu/readbacks.py "$out/readbacks.json" --models "$models" --steps "${GPU_READBACK_STEPS:-$(d 30 12)}" --batch-size "$batch"
   stage bench $GENLIB bench --models "$models" --memory-models "$models" --batch-size "$batch" \
-    --seconds "${GPU_BENCH_SECONDS:-$(d 1 0.01)}" --repeats "${GPU_BENCH_REPEATS:-$(d 2 1)}" \
+    --seconds "${GPU_BENCH_SECONDS:-$(d 1 0.01)}" --repeats "${GPU_BENCH_REPEATS:-1}" \
     --data-batches "$(d 200 5)" --workers "$(d 2 0)" --out "$out/bench.json" \
-    --fast-paths "${GPU_FAST_PATHS:-$(d default,foreach,fused,channels_last,bf16,compile,compile_cudagraphs,all default,fused)}" \
+    --fast-paths "${GPU_FAST_PATHS:-$(d default,fused,channels_last,bf16,compile,all default,fused)}" \
     --compile-models "${GPU_COMPILE_MODELS:-$(d fm none)}"
 else
   stage preflight $PY scripts/gpu/preflight.py --out "$out/preflight.txt" --accelerator $accelerator \
     --compile-modes "${GPU_COMPILE_MODES:-none}" || exit 1
   share=${GPU_SHARE:-}
   if [ -z "$share" ]; then
-    stage share-check $PY scripts/share_check.py --seconds "${SHARE_SECONDS:-$(d 10 1)}" --batch-size "$batch" \
+    stage share-check $PY scripts/share_check.py --seconds "${SHARE_SECONDS:-$(d 5 1)}" --batch-size "$batch" \
       --models "$models" --out "$out/share.json"
     share=$($PY -c "import json; print(json.load(open('$out/share.json'))['decision'])" 2>/dev/null || echo alone)
   fi
