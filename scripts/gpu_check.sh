@@ -42,7 +42,7 @@ case "$call" in bench|results) ;; *) echo "usage: bash scripts/gpu_check.sh benc
 out=${GPU_OUT:-${OUT:-}}; [ -n "$out" ] || { echo "gpu_check: set OUT (the device tool does) or GPU_OUT"; exit 2; }
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 export PYTHONUNBUFFERED=1
-exec > >(tee -a "$out/$call.log") 2>&1
+exec > >(tee -a "$out/$call.log") 2>&1; tee_pid=$!
 start=$(date +%s)
 d() { if [ "$dry" = 1 ]; then echo "$2"; else echo "$1"; fi; }  # d GPU_DEFAULT DRY_RUN_DEFAULT
 if [ "$call" = bench ]; then budget=${GPU_CALL_SECONDS:-$(d 285 240)}; else budget=${GPU_CALL_SECONDS:-$(d 465 240)}; fi
@@ -78,6 +78,7 @@ PY
   $PY scripts/gpu/pack.py check "$out" || code=1
   [ "$failed" = 0 ] || [ "$code" != 0 ] || code=1
   echo "gpu_check $call: $([ "$code" = 0 ] && echo passed || echo FAILED) in $(($(date +%s) - start)) s"
+  exec >&- 2>&-; wait "$tee_pid" 2>/dev/null  # the log is complete before the call returns and OUT is collected
   exit "$code"
 }
 

@@ -55,7 +55,7 @@ def device():
     props = torch.cuda.get_device_properties(0)
     return (f"{torch.cuda.device_count()} x {props.name}, {props.total_memory/2**30:.1f} GiB, capability {props.major}.{props.minor}, "
             f"{props.multi_processor_count} multiprocessors")
-check("device", device)
+device_ok = check("device", device) is not None
 
 def import_all():
     import genlib
@@ -75,7 +75,7 @@ def models():
     return sizes
 sizes = check("models (entry points) and their trained parameters", models) if imported else None
 
-if sizes:
+if sizes and device_ok:
     smallest = min(sizes, key=sizes.get)
     data = os.environ.get("GENLIB_DATA")
     for mode in [m.strip() for m in args.compile_modes.split(",") if m.strip()]:
