@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The GPU measurements of the pipeline: two calls of the device tool that fit one lease of 15 minutes with their two
-# machine start-ups (a minute or so each). Before them, here: bash scripts/gpu/prepare.sh (wheels and data into .gpu/).
+# machine start-ups (a minute or so each): 270 + 420 s of budget, 11.5 minutes. Before them, here:
+# bash scripts/gpu/prepare.sh (wheels and data into .gpu/).
 #
-#   run(command="bash scripts/gpu_check.sh bench", carry=[".gpu"], timeout_s=330)      budget GPU_CALL_SECONDS=285
+#   run(command="bash scripts/gpu_check.sh bench", carry=[".gpu"], timeout_s=300)      budget GPU_CALL_SECONDS=270
 #     preflight (versions, device, every genlib import, the models' entry points, 3 steps of the smallest model under
 #     each compile mode timed below); read-backs of every model (genlib's counter, and torch.cuda.set_sync_debug_mode);
 #     `genlib bench`: data pipeline, memory, and genlib against the plain loop on the fast paths default, fused,
 #     channels_last and bf16 for every model, compile and all (fused + channels_last + bf16 + CUDA graphs) for
 #     GPU_COMPILE_MODELS (fm). Estimated, not measured: preflight ~75 s (two compiles of the AE), read-backs ~30 s,
-#     bench ~4 s a side per path (a Trainer's start) and ~60 s a side per compiled path: more than 285 s in all, so the
+#     bench ~4 s a side per path (a Trainer's start) and ~60 s a side per compiled path: more than 270 s in all, so the
 #     deadline may end the bench inside the budget. bench.json is saved after every path and keeps what was measured;
 #     the quick paths of every model come first, the compiled ones last.
-#   run(command="bash scripts/gpu_check.sh results", carry=[".gpu"], timeout_s=510)    budget GPU_CALL_SECONDS=465
+#   run(command="bash scripts/gpu_check.sh results", carry=[".gpu"], timeout_s=450)    budget GPU_CALL_SECONDS=420
 #     preflight; scripts/share_check.py (does sharing the GPU slow each model's steps by under 10%?); scripts/results.sh:
 #     every model at once if so, else RealNVP alone, for RESULTS_MINUTES (4) or what the budget leaves after keeping
 #     GPU_EVAL_SECONDS (120) for the test evaluation (5,000 samples, the classifier's features); `genlib report`.
@@ -45,7 +46,7 @@ export PYTHONUNBUFFERED=1
 exec > >(tee -a "$out/$call.log") 2>&1; tee_pid=$!
 start=$(date +%s)
 d() { if [ "$dry" = 1 ]; then echo "$2"; else echo "$1"; fi; }  # d GPU_DEFAULT DRY_RUN_DEFAULT
-if [ "$call" = bench ]; then budget=${GPU_CALL_SECONDS:-$(d 285 240)}; else budget=${GPU_CALL_SECONDS:-$(d 465 240)}; fi
+if [ "$call" = bench ]; then budget=${GPU_CALL_SECONDS:-$(d 270 240)}; else budget=${GPU_CALL_SECONDS:-$(d 420 240)}; fi
 deadline=$((start + budget - ${GPU_PACK_SECONDS:-$(d 60 15)}))
 work=${GPU_WORK:-$(mktemp -d /tmp/genlib-gpu.XXXXXX)}; mkdir -p "$work"; work=$(cd "$work" && pwd)
 batch=${GPU_BATCH:-$(d 128 16)}
