@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_bench.ipynb #1119a555
 from __future__ import annotations
-import os, json, time, pickle, platform, tempfile, statistics, collections, traceback, warnings
+import time, pickle, tempfile, statistics, collections, traceback, warnings
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -12,18 +12,17 @@ import numpy as np
 import torch
 from torch import nn
 import lightning as L
-from .core import GenlibError, check_arg, atomic_write_json, default_device, quietly, EMA, error_summary
-from .data import CIFAR10DataModule, CIFAR10_CLASSES, load_cifar10, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
+from .core import GenlibError, check_arg, default_device, quietly, EMA
+from .data import CIFAR10_CLASSES, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
+from .datamodule import CIFAR10DataModule
 from .trainer import train, use_optimizer_impl
-from .model import get_model, model_names, logs_this_step
-from .callbacks import device_description, read_checkpoint
+from .model import get_model, logs_this_step
 
 
 # %% auto #0
-__all__ = ['READBACK_METHODS', 'HOST_COPIES', 'FAST_PATHS', 'CPU_FAST_PATHS', 'PEAK_BF16_TFLOPS', 'ReadbackCounter',
-           'count_readbacks', 'seconds_per_step', 'StepTimer', 'pipeline_step_time', 'plain_loop', 'trainer_overhead',
-           'data_throughput', 'trained_parameters', 'step_memory', 'peak_tflops', 'step_flops', 'time_fast_paths',
-           'fast_path_table', 'machine_info', 'run_benchmarks']
+__all__ = ['READBACK_METHODS', 'HOST_COPIES', 'ReadbackCounter', 'count_readbacks', 'seconds_per_step', 'StepTimer',
+           'pipeline_step_time', 'plain_loop', 'overhead_line', 'trainer_overhead', 'data_throughput',
+           'trained_parameters', 'step_memory']
 
 # %% ../nbs/17_bench.ipynb #f3c4c8ab
 READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
@@ -216,6 +215,10 @@ def _side_by_side(model, data, dm, steps, warmup, repeats, batch_size, device, o
             "overhead_ms": 1e3*(min(g) - min(p)), "images_per_s": batch_size/min(g), "peak_memory_mb": stats.get("peak_memory_mb"),
             "genlib_all_s": g, "plain_all_s": p}
 
+def overhead_line(model:str, r:dict) -> str:
+    "One printed line of a trainer-overhead measurement."
+    return f"trainer overhead  {model:8s} {r['steps']:4d} steps  genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  ratio {r['ratio']:.3f}"
+
 def trainer_overhead(models:list[str], # models to compare (names or import paths)
                      data:str|None=None, # CIFAR-10 directory
                      batch_size:int=128, # per step
@@ -232,8 +235,7 @@ def trainer_overhead(models:list[str], # models to compare (names or import path
     for model in models:
         calib, _ = plain_loop(model, dm, steps=2, warmup=1, device=device)
         res[model] = r = _side_by_side(model, data, dm, _timed_steps(calib, seconds, warmup, per_epoch), warmup, repeats, batch_size, device, {})
-        progress(f"trainer overhead  {model:8s} {r['steps']:4d} steps  genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  "
-                 f"ratio {r['ratio']:.3f}")
+        progress(overhead_line(model, r))
     return res
 
 # %% ../nbs/17_bench.ipynb #bc070a12
@@ -330,151 +332,4 @@ def step_memory(models:list[str], # models to measure
             res[model] = r = ex.submit(measure, model, batch_size, device).result()
         progress(f"memory            {model:8s} {r['parameters_m']:6.2f} M parameters (+{r['averaged_copy_m']:.2f} M averaged)  "
                  f"weights {r['weights_mb']:7.1f} MB  training step +{r['step_peak_mb']:8.1f} MB")
-    return res
-
-# %% ../nbs/17_bench.ipynb #fd1f9cb5
-FAST_PATHS = {"default": {}, "foreach": {"optimizer_impl": "foreach"}, "fused": {"optimizer_impl": "fused"},
-              "channels_last": {"channels_last": True}, "bf16": {"precision": "bf16-mixed"}, "compile": {"compile": True},
-              "compile_cudagraphs": {"compile": True, "compile_mode": "reduce-overhead"},
-              "all": {"optimizer_impl": "fused", "channels_last": True, "precision": "bf16-mixed", "compile": True, "compile_mode": "reduce-overhead"}}
-CPU_FAST_PATHS = ("default", "foreach", "fused", "channels_last", "bf16")  # what `fast_paths="auto"` times on a CPU (compiling takes minutes there, CUDA graphs need CUDA)
-PEAK_BF16_TFLOPS = {"H200": 989, "H100 PCIe": 756, "H100": 989, "A100": 312, "L40S": 362, "L4": 121}  # dense bf16 tensor-core peaks, NVIDIA's data sheets
-
-def peak_tflops(device=None) -> float|None:
-    "The dense bf16 tensor-core peak of a GPU in TFLOP/s, from its name (`PEAK_BF16_TFLOPS`); None when not known (a CPU, another GPU)."
-    device = torch.device(device or default_device())
-    if device.type != "cuda": return None
-    name = torch.cuda.get_device_name(device)
-    hits = [k for k in PEAK_BF16_TFLOPS if k in name]
-    return float(PEAK_BF16_TFLOPS[max(hits, key=len)]) if hits else None
-
-def step_flops(model:str, # registered model name
-               batch_size:int=128, # images per step
-               device=None, # None: `default_device()`
-              ) -> int: # floating-point operations (a multiply-add counts 2)
-    "The arithmetic of one training step (forward, backward; matrix products, convolutions and attention), counted by `torch.utils.flop_counter` on the model's plain step."
-    from torch.utils.flop_counter import FlopCounterMode
-    device = torch.device(device or default_device())
-    module, step = _fresh_model(model, device)
-    step(torch.rand(batch_size, 3, 32, 32, device=device))  # a first step apart: a data-dependent initialisation (a normalisation set from the first batch) runs once
-    with FlopCounterMode(display=False) as counter: step(torch.rand(batch_size, 3, 32, 32, device=device))
-    return int(counter.get_total_flops())
-
-def time_fast_paths(models:list[str], # models to time
-               data:str|None=None, # CIFAR-10 directory
-               batch_size:int=128, # per step
-               paths:list[str]|None=None, # names of `FAST_PATHS`; None: all on a GPU, `CPU_FAST_PATHS` on a CPU
-               seconds:float=5.0, # length of each timed segment (at least 10 steps)
-               repeats:int=3, # interleaved repeats (the fastest counts)
-               warmup:int=10, # untimed steps first (compiling and CUDA-graph recording happen here)
-               peak:float|None=None, # the device's peak TFLOP/s; None: `peak_tflops()`
-               progress=print,
-               compile_models:list[str]|None=None, # the models that also time the paths that compile; None: every model
-               on_result=None, # called with the result so far after every path (`run_benchmarks` saves it)
-              ) -> dict: # {model: {"flops_per_step", "peak_tflops", path: {"genlib_s", "plain_s", "ratio", "speedup", ...} or {"error"}}}
-    "For each model and fast path: genlib's step time against a plain loop with the same fast path, images per second, GPU memory, the speed-up over the default and the fraction of the device's peak arithmetic. A path that fails is recorded with its error and the others go on."
-    device = default_device()
-    paths = list(paths or (FAST_PATHS if device.type == "cuda" else CPU_FAST_PATHS))
-    if bad := [p for p in paths if p not in FAST_PATHS]: raise GenlibError(f"unknown fast path {', '.join(bad)}; choose from {', '.join(FAST_PATHS)}")
-    paths = ["default"] + [p for p in paths if p != "default"]  # the speed-ups are over the default
-    peak = peak if peak is not None else peak_tflops(device)
-    dms, res = {}, {}
-    def dm_for(channels_last):
-        if channels_last not in dms: dms[channels_last] = _data_module(data, batch_size, 0, device, channels_last=channels_last)
-        return dms[channels_last]
-    per_epoch = len(dm_for(False).loader("train"))
-    check_arg(per_epoch >= warmup + 10, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 10 steps")
-    steps = {}
-    for model in models:
-        calib, _ = plain_loop(model, dm_for(False), steps=2, warmup=1, device=device)
-        steps[model] = _timed_steps(calib, seconds, warmup, per_epoch)
-        res[model] = {"flops_per_step": step_flops(model, batch_size, device), "peak_tflops": peak}
-    # every model's quick paths first, then the ones that compile (minutes each): a run cut short loses the compiled ones
-    order = [(m, n) for compiling in (False, True) for m in models for n in paths if bool(FAST_PATHS[n].get("compile")) == compiling
-             and not (compiling and compile_models is not None and m not in compile_models)]
-    for model, name in order:
-        out, flops, opts = res[model], res[model]["flops_per_step"], FAST_PATHS[name]
-        try: r = _side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps[model], warmup, repeats, batch_size, device, opts)
-        except Exception as e:  # one broken path (a compiler that fails on this machine) must not cost the others
-            out[name] = {"options": opts, "error": error_summary(e)}
-            progress(f"fast path         {model:8s} {name:18s} FAILED: {out[name]['error']}")
-            if on_result: on_result(res)
-            continue
-        out[name] = r
-        base = out["default"].get("genlib_s")
-        r.update(options=opts, speedup=base/r["genlib_s"] if base else None, tflops=flops/r["genlib_s"]/1e12)
-        r["peak_fraction"] = r["tflops"]/peak if peak else None
-        mem = f"  {r['peak_memory_mb']:7.0f} MB" if r["peak_memory_mb"] is not None else ""
-        frac = f"  {100*r['peak_fraction']:5.2f}% of peak" if r["peak_fraction"] is not None else ""
-        speedup = f"{r['speedup']:.2f}x" if r["speedup"] is not None else "-"
-        progress(f"fast path         {model:8s} {name:18s} genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  "
-                 f"ratio {r['ratio']:.3f}  speed-up {speedup}  {r['images_per_s']:9,.0f} images/s  {r['tflops']:.3f} TFLOP/s{frac}{mem}")
-        if on_result: on_result(res)
-    return res
-
-# %% ../nbs/17_bench.ipynb #24b5e2f2
-def fast_path_table(res:dict, # `time_fast_paths`' result (bench.json's "fast_paths")
-                   ) -> str: # markdown
-    "The fast paths as one markdown table: per model and path, genlib's and the plain loop's step, their ratio, the speed-up over the default, images/s, TFLOP/s, the fraction of peak and the GPU memory."
-    head = ["model", "fast path", "genlib step", "plain step", "ratio", "speed-up", "images/s", "TFLOP/s", "of peak", "GPU memory"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|"*len(head)]
-    for model, out in res.items():
-        for name, r in out.items():
-            if not isinstance(r, dict): continue
-            if "error" in r: lines.append(f"| {model} | {name} | failed: {r['error'].replace('|', '/')} |" + " |"*(len(head) - 3)); continue
-            lines.append("| " + " | ".join([model, name, f"{1e3*r['genlib_s']:.2f} ms", f"{1e3*r['plain_s']:.2f} ms", f"{r['ratio']:.3f}",
-                f"{r['speedup']:.2f}x" if r.get("speedup") is not None else "-", f"{r['images_per_s']:,.0f}", f"{r['tflops']:.3g}",
-                f"{100*r['peak_fraction']:.2f}%" if r.get("peak_fraction") is not None else "-",
-                f"{r['peak_memory_mb']:,.0f} MB" if r.get("peak_memory_mb") is not None else "-"]) + " |")
-    return "\n".join(lines) + "\n"
-
-# %% ../nbs/17_bench.ipynb #2d331d16
-def machine_info() -> dict:
-    "What the numbers were measured on."
-    dev = default_device()
-    return {"device": device_description(dev), "device_type": dev.type, "cpu_cores": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "torch": torch.__version__, "lightning": L.__version__,
-            "torch_threads": torch.get_num_threads()}
-
-def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
-                   out:str="bench.json", # JSON file to write
-                   models:str="all", # comma-separated models for the trainer overhead and the fast paths; all: every model `genlib models` lists
-                   memory_models:str="all", # comma-separated models for the memory of a step; all: every model
-                   batch_size:int=128, # training batch size everywhere
-                   seconds:float=5.0, # length of each timed training segment
-                   repeats:int=3, # interleaved repeats; the fastest counts
-                   data_batches:int=200, # batches timed for the data pipeline
-                   workers:int=2, # torchvision DataLoader workers
-                   fast_paths:str="auto", # comma-separated `FAST_PATHS` to time per model (genlib against the plain loop with each); auto: all on a GPU, `CPU_FAST_PATHS` on a CPU; none: skip
-                   peak_tflops:float|None=None, # the device's peak TFLOP/s for the fraction of peak; None: known GPUs' dense bf16 peak
-                   compile_models:str="all", # comma-separated models that also time the fast paths that compile (minutes each on a cold compiler); all: every model; none: no model
-                  ) -> dict: # everything measured
-    "Trainer overhead, data pipeline, memory and fast-path benchmarks, printed as ratios and saved as JSON after every measurement (a run stopped early keeps what it measured; `finished` says whether it ended)."
-    check_arg(seconds > 0, f"--seconds must be > 0, got {seconds}")
-    check_arg(repeats >= 1, f"--repeats must be >= 1, got {repeats}")
-    names = lambda s: model_names() if s.strip() == "all" else [m.strip() for m in s.split(",") if m.strip()]
-    compiling = None if compile_models.strip() == "all" else [] if compile_models.strip() == "none" else names(compile_models)
-    for m in names(models) + names(memory_models) + (compiling or []): get_model(m)  # unknown names fail before anything runs
-    if bad := [p for p in fast_paths.split(",") if p.strip() not in (*FAST_PATHS, "auto", "none")]:
-        raise GenlibError(f"unknown --fast-paths {','.join(bad)}; choose from {', '.join(FAST_PATHS)}, or auto or none")
-    t0 = time.time()
-    res = {"machine": machine_info(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "finished": False,
-           "settings": {"batch_size": batch_size, "seconds": seconds, "repeats": repeats, "data_dir": str(data_dir)}}
-    def save(): res["wall_time_s"] = round(time.time() - t0, 1); atomic_write_json(res, out)
-    print(f"genlib bench on {res['machine']['device']} (torch {torch.__version__})", flush=True)
-    timing_default = fast_paths.strip() != "none"  # then the fast paths' default rows are the trainer overhead: not timed twice
-    if not timing_default: res["trainer_overhead"] = trainer_overhead(names(models), data_dir, batch_size, seconds, repeats); save()
-    res["data_pipeline"] = data_throughput(data_dir, batch_size, data_batches, workers, repeats); save()
-    res["memory"] = step_memory(names(memory_models), batch_size); save()
-    if fast_paths.strip() != "none":
-        paths = None if fast_paths.strip() == "auto" else [p.strip() for p in fast_paths.split(",") if p.strip()]
-        def partial(fp): res["fast_paths"] = fp; save()
-        res["fast_paths"] = time_fast_paths(names(models), data_dir, batch_size, paths, seconds, repeats, peak=peak_tflops,
-                                            compile_models=compiling, on_result=partial)
-        print("\n" + fast_path_table(res["fast_paths"]), flush=True)
-        res["trainer_overhead"] = {m: r["default"] for m, r in res["fast_paths"].items() if "genlib_s" in r.get("default", {})}
-        for m, r in res["trainer_overhead"].items():
-            print(f"trainer overhead  {m:8s} {r['steps']:4d} steps  genlib {1e3*r['genlib_s']:8.2f} ms  plain {1e3*r['plain_s']:8.2f} ms  ratio {r['ratio']:.3f}")
-    res["finished"] = True; save()
-    print(f"bench: {out} ({res['wall_time_s']:.0f} s)")
     return res

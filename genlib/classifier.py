@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 import lightning as L
 from .core import GenlibError, check_arg, to_float, atomic_torch_save, default_device, device_description, quietly, file_sha256
-from .data import CIFAR10DataModule
+from .datamodule import CIFAR10DataModule
 
 # %% auto #0
 __all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'CLASSIFIER_FILE', 'CLASSIFIER_SHA256', 'conv_bn', 'Residual', 'CIFAR10Classifier',

@@ -12,7 +12,7 @@ from .trainer import train
 from .evaluation import sample, evaluate, load_module, checkpoint_model
 from .callbacks import read_checkpoint
 from .fid import fetch_inception_weights
-from .bench import run_benchmarks
+from .fast_paths import run_benchmarks
 from .report import report
 
 # %% auto #0

@@ -4,18 +4,16 @@
 
 # %% ../nbs/01_data.ipynb #9fbfe0d9
 from __future__ import annotations
-import os, pickle, json, hashlib, math
+import os, pickle, json, hashlib
 from pathlib import Path
 import numpy as np
-import torch
-import lightning as L
 from tqdm.auto import tqdm
-from .core import GenlibError, to_float, atomic_write, atomic_write_json, writable_dir_error, derive_seed
+from .core import GenlibError, atomic_write, atomic_write_json, writable_dir_error
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'data_dir', 'write_fake_cifar10', 'detect_layout', 'data_description',
            'read_python_batch', 'read_python_release', 'read_image_folder', 'download_cifar10', 'cache_dir',
-           'load_cifar10', 'stratified_order', 'stratified_split', 'TensorLoader', 'CIFAR10DataModule']
+           'load_cifar10']
 
 # %% ../nbs/01_data.ipynb #6491d77e
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -206,155 +204,3 @@ def _read_cache(cdir:Path) -> dict:
     for s, (x, y) in out.items():
         if x.shape[1:] != (3, 32, 32) or len(x) != len(y): raise ValueError(f"cached {s} arrays have shape {x.shape}")
     return out
-
-# %% ../nbs/01_data.ipynb #4a3ca0d6
-def stratified_order(labels:np.ndarray, # int labels
-                     seed:int=0, # seed of the order
-                    ) -> np.ndarray: # a permutation of range(len(labels))
-    "A seeded order of the indices of `labels` in which every prefix holds each class in proportion (within one image)."
-    rng, key = np.random.default_rng(seed), np.empty(len(labels))
-    for c in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        key[idx] = (np.arange(len(idx)) + rng.random(len(idx)))/len(idx)  # the k-th image of its class lands in [k/n, (k+1)/n)
-    return np.argsort(key, kind="stable")
-
-def stratified_split(labels:np.ndarray, # int labels
-                     val_fraction:float=0.2, # fraction of each class held out
-                     seed:int=0, # split seed (independent of the training seed)
-                    ) -> tuple[np.ndarray, np.ndarray]: # train indices, val indices, each in a `stratified_order`
-    "Class-stratified train/validation split of the indices of `labels`, each part in an order that mixes the classes."
-    if not 0 <= val_fraction < 1: raise GenlibError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    rng, val = np.random.default_rng(seed), []
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        val.append(rng.permutation(idx)[:int(round(len(idx)*val_fraction))])
-    val = np.concatenate(val) if val else np.array([], dtype=np.int64)
-    train = np.setdiff1d(np.arange(len(labels)), val)
-    return tuple(part[stratified_order(labels[part], derive_seed(seed, "order", name))] for part, name in ((train, "train"), (val, "val")))
-
-# %% ../nbs/01_data.ipynb #9f8f06ec
-class TensorLoader:
-    "Iterate over `(images in [0, 1], labels)` batches of in-memory `uint8` tensors, shuffled and flipped per epoch."
-    def __init__(self, x:torch.Tensor, # uint8 images (N, 3, H, W), on any device
-                 y:torch.Tensor, # int64 labels (N,)
-                 batch_size:int, # images per batch (per process)
-                 shuffle:bool=False, # new random order every epoch
-                 flip:bool=False, # random horizontal flips
-                 drop_last:bool=False, # drop the last incomplete batch
-                 seed:int=0, # base seed for order and flips
-                 rank:int=0, world_size:int=1, # this process's shard of the data
-                 channels_last:bool=False, # return batches in channels_last memory format
-                ):
-        if batch_size < 1: raise GenlibError(f"batch size must be >= 1, got {batch_size}")
-        self.x, self.y, self.batch_size, self.shuffle, self.flip, self.drop_last = x, y, batch_size, shuffle, flip, drop_last
-        self.seed, self.rank, self.world_size, self.channels_last = seed, rank, world_size, channels_last
-        self.epoch, self._start, self._served, self._epoch_given, self._iterated = 0, 0, 0, False, False
-        self.n = len(x)//world_size  # samples per rank
-        if self.n == 0 or (drop_last and self.n < batch_size):
-            raise GenlibError(f"{len(x)} images are too few for batch size {batch_size} on {world_size} process(es)")
-
-    def __len__(self): return self.n//self.batch_size if self.drop_last else math.ceil(self.n/self.batch_size)
-
-    def _epoch_plan(self, epoch):
-        g = torch.Generator().manual_seed(derive_seed(self.seed, "data-epoch", epoch))
-        order = torch.randperm(len(self.x), generator=g) if self.shuffle else torch.arange(len(self.x))
-        flips = torch.rand(len(self.x), generator=g) < 0.5 if self.flip else None
-        shard = order[self.rank::self.world_size][:self.n]
-        return shard, (flips[shard] if flips is not None else None)
-
-    # Lightning calls `dataloader.sampler.set_epoch(epoch)` at the start of every epoch (as for a DistributedSampler),
-    # so the order depends on the trainer's epoch, also after a resume. Iterated by hand, each pass is a new epoch.
-    batch_sampler = None
-    @property
-    def sampler(self): return self
-    def set_epoch(self, epoch:int): self.epoch, self._epoch_given = epoch, True
-
-    def __iter__(self):
-        if not self._epoch_given and self._iterated: self.epoch += 1
-        self._epoch_given, self._iterated = False, True
-        epoch, start, self._start = self.epoch, self._start, 0
-        shard, flips = self._epoch_plan(epoch)
-        dev = self.x.device
-        shard = shard.to(dev); flips = flips.to(dev) if flips is not None else None
-        for b in range(start, len(self)):
-            self._served = b + 1  # batches of this epoch handed out so far (for state_dict)
-            sl = slice(b*self.batch_size, (b+1)*self.batch_size)
-            xb = to_float(self.x[shard[sl]])
-            if flips is not None: xb = torch.where(flips[sl, None, None, None], xb.flip(-1), xb)
-            if self.channels_last: xb = xb.contiguous(memory_format=torch.channels_last)
-            yield xb, self.y[shard[sl]]
-
-    def state_dict(self) -> dict: return {"epoch": self.epoch, "start": self._served}
-    def load_state_dict(self, state:dict):
-        "Continue mid-epoch: the next pass is epoch `state['epoch']` from batch `state['start']` on."
-        self.epoch, self._start, self._epoch_given = state["epoch"], state["start"], True
-
-# %% ../nbs/01_data.ipynb #81182037
-class CIFAR10DataModule(L.LightningDataModule):
-    "CIFAR-10 split 40k/10k/10k, served from memory (GPU memory when training on a GPU) as `[0, 1]` float batches."
-    classes = CIFAR10_CLASSES
-    def __init__(self, data_dir:str|None=None, # CIFAR-10 directory (see `data_dir`); None: $GENLIB_DATA or ~/.cache/genlib/cifar10
-                 batch_size:int=128, # training batch size per process
-                 eval_batch_size:int=500, # validation/test batch size
-                 val_fraction:float=0.2, # fraction of the official training set held out for validation
-                 split_seed:int=0, # seed of the train/val split
-                 flip:bool=True, # random horizontal flips of training images
-                 download:bool=True, # download CIFAR-10 when missing
-                 seed:int=0, # seed of the training order and flips
-                 channels_last:bool=False, # serve batches in channels_last memory format (faster convs on GPU)
-                 progress:bool=True, # progress bars while downloading and decoding
-                ):
-        super().__init__()
-        if batch_size < 1: raise GenlibError(f"--batch-size must be >= 1, got {batch_size}")
-        data_dir = self.data_dir = str(data_dir) if data_dir is not None else None  # hparams hold plain types
-        self.save_hyperparameters(ignore="progress"); self.progress = progress
-        self.arrays, self.tensors = None, {}
-
-    def prepare_data(self):
-        "Check, download and cache the data (once per instance; `train` calls it before Lightning does)."
-        if self.arrays is None: self.arrays = load_cifar10(self.data_dir, download=self.hparams.download, progress=self.progress)
-
-    def setup(self, stage:str|None=None):
-        if self.tensors: return
-        # prepare_data ran in this process only on the first process of each machine
-        arrs = self.arrays if self.arrays is not None else load_cifar10(self.data_dir, download=False)
-        xtr, ytr = arrs["train"]
-        tr, va = stratified_split(ytr, self.hparams.val_fraction, self.hparams.split_seed)
-        xte, yte = arrs["test"]
-        te = stratified_order(yte, derive_seed(self.hparams.split_seed, "order", "test"))
-        dev = self.trainer.strategy.root_device if self.trainer is not None else torch.device("cpu")
-        t = lambda a: torch.from_numpy(np.array(a)).to(dev)  # a writable copy of the memory-mapped cache
-        self.tensors = {"train": (t(xtr[tr]), t(ytr[tr])), "val": (t(xtr[va]), t(ytr[va])), "test": (t(xte[te]), t(yte[te]))}
-
-    def class_counts(self, split:str, # "train", "val" or "test"
-                     n:int|None=None, # the first n images of the split; None: all
-                    ) -> dict: # {class name: number of images}
-        "How many images of each class the first `n` images of a split hold."
-        self.setup()
-        counts = torch.bincount(self.tensors[split][1][:n].cpu(), minlength=len(self.classes)).tolist()
-        return dict(zip(self.classes, counts))
-
-    @property
-    def order(self) -> str:
-        "How the splits are ordered, for the record of a measurement."
-        return f"stratified_order, split_seed {self.hparams.split_seed}: every prefix holds each class in proportion" 
-
-    def _shard(self):
-        return (self.trainer.global_rank, self.trainer.world_size) if self.trainer is not None else (0, 1)
-
-    def loader(self, split:str, # "train", "val" or "test"
-               shuffle:bool|None=None, # default: only for "train"
-              ) -> TensorLoader:
-        "A `TensorLoader` over one split (training batches are shuffled, flipped and drop the last partial batch)."
-        self.setup()
-        train = split == "train" if shuffle is None else shuffle
-        rank, world = self._shard()
-        x, y = self.tensors[split]
-        bs = self.hparams.batch_size if train else self.hparams.eval_batch_size
-        return TensorLoader(x, y, bs, shuffle=train, flip=train and self.hparams.flip,
-                            drop_last=train, seed=self.hparams.seed, rank=rank, world_size=world,
-                            channels_last=self.hparams.channels_last)
-
-    def train_dataloader(self): return self.loader("train")
-    def val_dataloader(self): return self.loader("val")
-    def test_dataloader(self): return self.loader("test")

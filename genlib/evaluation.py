@@ -9,10 +9,11 @@ from pathlib import Path
 import torch
 import lightning as L
 from .core import GenlibError, check_arg, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
-from .data import CIFAR10DataModule
+from .datamodule import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
 from .callbacks import read_checkpoint
-from .fid import get_extractor, reference_stats, reference_features, reference_images, model_scores, default_reference
+from .fid import get_extractor, default_reference
+from .fid_scores import reference_stats, reference_features, reference_images, model_scores
 
 # %% auto #0
 __all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'sample', 'split_terms', 'evaluate']

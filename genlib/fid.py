@@ -4,27 +4,20 @@
 
 # %% ../nbs/03_fid.ipynb #bda7765d
 from __future__ import annotations
-import os, sys, math, json, hashlib, importlib, tempfile
+import os, sys, hashlib
 from pathlib import Path
-import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 import torchvision.models.inception as tvi
-import lightning as L
-from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, error_summary, to_float, to_uint8, derive_seed, import_object, file_sha256, atomic_torch_save
-from .data import CIFAR10DataModule, cache_dir, data_dir as find_data_dir
-from .metrics import FeatureStats, FID, InceptionScore, frechet_distance, inception_score, kernel_distance, precision_recall
+from .core import GenlibError, error_summary, to_float, import_object, file_sha256
 from .classifier import CIFAR10Features
 
 # %% auto #0
-__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'EXTRACTORS', 'REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED',
-           'FIDInceptionA', 'FIDInceptionC', 'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path',
-           'fetch_inception_weights', 'local_inception_weights', 'inception_weights', 'random_fid_inception',
-           'RandomCNN', 'get_extractor', 'default_reference', 'state_sha256', 'describe_extractor',
-           'features_and_logits', 'reference_images', 'image_features', 'reference_stats', 'reference_features',
-           'model_images', 'model_scores', 'FIDTracker']
+__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'EXTRACTORS', 'FIDInceptionA', 'FIDInceptionC',
+           'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path', 'fetch_inception_weights',
+           'local_inception_weights', 'inception_weights', 'random_fid_inception', 'RandomCNN', 'get_extractor',
+           'default_reference', 'state_sha256', 'describe_extractor', 'features_and_logits']
 
 # %% ../nbs/03_fid.ipynb #4d74c9ca
 def _avg_pool(x): return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
@@ -222,168 +215,3 @@ def features_and_logits(m:nn.Module, x:torch.Tensor) -> tuple[torch.Tensor, torc
     "Features and (when the extractor has them) classifier logits, from one forward pass where possible."
     if hasattr(m, "features_and_logits"): return m.features_and_logits(x)
     return m(x), (m.logits(x) if hasattr(m, "logits") else None)
-
-# %% ../nbs/03_fid.ipynb #1f70aede
-REFERENCE_SPLITS = ("train", "val", "test", "full-train")
-
-def reference_images(split:str, data_dir:str|None=None) -> torch.Tensor:
-    "uint8 images (N, 3, 32, 32) of a reference split."
-    check_arg(split in REFERENCE_SPLITS, f"--reference must be one of {', '.join(REFERENCE_SPLITS)}, got {split!r}")
-    dm = CIFAR10DataModule(data_dir); dm.prepare_data()
-    if split == "full-train": return torch.from_numpy(np.array(dm.arrays["train"][0]))  # a writable copy of the memory map
-    dm.setup(); return dm.tensors[split][0]
-
-@torch.no_grad()
-def image_features(extractor:nn.Module, images:torch.Tensor, batch_size:int=250, device=None, desc:str="features",
-                   progress:bool=True) -> tuple[torch.Tensor, torch.Tensor|None]:
-    "Features (and logits) of a stack of images, in batches on `device`."
-    device = device or next(extractor.parameters()).device
-    fs, ls = [], []
-    for i in tqdm(range(0, len(images), batch_size), desc=desc, leave=False, disable=not progress):
-        f, l = features_and_logits(extractor, images[i:i + batch_size].to(device))
-        fs.append(f.double().cpu()); ls.append(l.float().cpu() if l is not None else None)
-    return torch.cat(fs), (torch.cat(ls) if ls and ls[0] is not None else None)
-
-def reference_stats(split:str="full-train", # which real images
-                    extractor:nn.Module|None=None, # None: the FID Inception
-                    data_dir:str|None=None, # CIFAR-10 directory (see `genlib.data.data_dir`)
-                    batch_size:int=250, progress:bool=True,
-                   ) -> FeatureStats:
-    "Feature statistics of real CIFAR-10 images, read from the cache or computed once and cached."
-    extractor = extractor if extractor is not None else FIDInceptionV3()
-    desc = describe_extractor(extractor)
-    root = find_data_dir(data_dir)
-    images = reference_images(split, data_dir)  # also decodes the data set (and its cache) when needed
-    sig = json.loads((cache_dir(root)/"meta.json").read_text())["signature"]
-    path = cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}.pt"
-    if path.exists():
-        st = FeatureStats.load(path)
-        if st.meta.get("data_signature") == sig: return st
-    f, _ = image_features(extractor, images, batch_size, desc=f"reference features ({split})", progress=progress)
-    st = FeatureStats.from_features(f, meta={"dataset": "CIFAR-10", "split": split, "n": len(f), "data_source": str(root),
-                                             "data_signature": sig, "extractor": desc})
-    st.save(path)
-    return st
-
-def reference_features(split:str, # which real images
-                       extractor:nn.Module, # the feature extractor
-                       n:int, # the first n images of the split (every split is served in an order that mixes the classes)
-                       data_dir:str|None=None, batch_size:int=250, progress:bool=True,
-                      ) -> torch.Tensor: # float32 features (n, D)
-    "Features of the first `n` images of a split (KID and precision/recall need the features, not only their statistics), cached like `reference_stats`."
-    desc, root = describe_extractor(extractor), find_data_dir(data_dir)
-    images = reference_images(split, data_dir)
-    check_arg(1 <= n <= len(images), f"the {split} split holds {len(images):,} images; {n:,} were asked for")
-    sig = json.loads((cache_dir(root)/"meta.json").read_text())["signature"]
-    path = cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}-features-{n}.pt"
-    if path.exists():
-        try:
-            d = torch.load(path, map_location="cpu", weights_only=True)
-            if d["data_signature"] == sig: return d["features"]
-        except Exception: pass  # unreadable: compute again
-    f = image_features(extractor, images[:n], batch_size, desc=f"reference features ({split}, {n:,})", progress=progress)[0].float()
-    atomic_torch_save({"features": f, "data_signature": sig}, path)
-    return f
-
-# %% ../nbs/03_fid.ipynb #2858d2cb
-SOURCES = ("samples", "reconstructions")
-QUANTIZED = "model images rounded to 8 bits (to_uint8) before the extractor, like the real ones and like a saved PNG"
-
-@torch.no_grad()
-def model_images(module, # a `GenerativeModule`
-                 n:int, # number of images
-                 batch_size:int=250,
-                 source:str="samples", # "samples", or "reconstructions" of `real`
-                 real:torch.Tensor|None=None, # images in [0, 1] or uint8, to reconstruct
-                 seed:int=0,
-                 sample_options:dict|None=None, # options of the model's sampler (e.g. a number of solver steps)
-                ):
-    "Yield batches of `n` images in [0, 1]: samples of the model, or its reconstructions of `real`."
-    check_arg(source in SOURCES, f"source must be samples or reconstructions, got {source!r}")
-    if source == "samples":
-        if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
-        for i, k in enumerate(range(0, n, batch_size)):
-            yield module.sample(min(batch_size, n - k), seed=derive_seed(seed, "sample-batch", i), **(sample_options or {}))
-        return
-    if not module.can_reconstruct: raise GenlibError(f"a {module.model_name} model does not reconstruct images")
-    check_arg(real is not None and len(real) >= n, f"only {0 if real is None else len(real)} images to reconstruct for {n} FID images; lower --n-samples")
-    for k in range(0, n, batch_size):
-        x = real[k:k + batch_size].to(module.device)
-        yield module.reconstruct(to_float(x) if x.dtype == torch.uint8 else x)
-
-def model_scores(module, # a `GenerativeModule`
-                 extractor:nn.Module, # feature extractor (with `logits` for IS)
-                 n:int=10_000, # number of model images
-                 reference:FeatureStats|None=None, # real statistics for FID; None: no FID
-                 inception_score_splits:int|None=None, # splits for the Inception Score (samples only); None: no IS
-                 source:str="samples", # "samples" (metrics fid, inception_score) or "reconstructions" (fid_recon) of `real`
-                 batch_size:int=250,
-                 real:torch.Tensor|None=None, # images to reconstruct
-                 seed:int=0, progress:bool=True,
-                 sample_options:dict|None=None, # options of the model's sampler, recorded in `measured_with`
-                 real_features:torch.Tensor|None=None, # features of real images (`reference_features`), for KID and precision/recall
-                 kid:bool=False, # KID of the model images against `real_features`
-                 pr:bool=False, # precision and recall against `real_features`
-                 real_meta:dict|None=None, # what `real_features` are (split, number, classes), for the record
-                ) -> dict: # {"metrics": {...}, "measured_with": {...}}
-    "FID, KID, precision/recall and Inception Score of a model's samples, or FID of its reconstructions, with what they were measured with."
-    check_arg(not (inception_score_splits and source != "samples"), "the Inception Score is a score of samples")
-    check_arg(not (kid or pr) or real_features is not None, "KID and precision/recall need the real images' features (real_features)")
-    dev = module.device
-    fid = FID(features=reference.mean.shape[0], reference=reference).to(dev) if reference is not None else None
-    isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None
-    fakes = []  # the model images' features, kept only for KID and precision/recall
-    for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options), total=math.ceil(n/batch_size), desc=f"FID/IS {source}",
-                  leave=False, disable=not progress):
-        f, l = features_and_logits(extractor, to_uint8(x))  # 8 bits, as the real images and as a saved PNG would hold them
-        if fid is not None: fid.update_features(f, real=False)
-        if kid or pr: fakes.append(f.float().cpu())
-        if isc is not None:
-            if l is None: raise GenlibError("the extractor has no logits (no `logits` method): no Inception Score")
-            isc.update_logits(l)
-    common = {"n_samples": n, "source": source, "extractor": describe_extractor(extractor), "quantized": QUANTIZED,
-              **({"sample_options": sample_options} if sample_options and source == "samples" else {})}
-    out, key = {"metrics": {}, "measured_with": {}}, "fid" if source == "samples" else "fid_recon"
-    if fid is not None:
-        out["metrics"][key] = float(fid.compute())
-        out["measured_with"][key] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n")}, **common}
-    against = {"reference": real_meta or {"n": len(real_features)}, **common} if (kid or pr) else {}
-    if kid:
-        m, s = kernel_distance(real_features, torch.cat(fakes), seed=seed)
-        out["metrics"].update(kid=m, kid_std=s)
-        out["measured_with"]["kid"] = {"estimate": "unbiased squared MMD, cubic polynomial kernel (torchmetrics); mean and std over 100 "
-                                                   "random subsets of min(1000, images) images on each side", **against}
-    if pr:
-        p, r = precision_recall(real_features, torch.cat(fakes))
-        out["metrics"].update(precision=p, recall=r)
-        out["measured_with"]["precision"] = out["measured_with"]["recall"] = {"k": 3, "implementation": "torch-fidelity", **against}
-    if isc is not None:
-        m, s = isc.compute()
-        name = common["extractor"]["name"]
-        kind = ("the Inception Score (Salimans et al. 2016) on the FID Inception's logits" if name == FIDInceptionV3.extractor_name else
-                f"a classifier score: the Inception Score's formula on the logits of {name}; not comparable with published Inception Scores")
-        out["metrics"].update(inception_score=float(m), inception_score_std=float(s))
-        out["measured_with"]["inception_score"] = {"kind": kind, "splits": inception_score_splits, "std": "ddof=0 over splits", **common}
-    return out
-
-class FIDTracker(L.Callback):
-    "Every `every` epochs after validation: FID of `n_samples` model images against `reference`, logged as `val/fid`."
-    def __init__(self, extractor:nn.Module, reference:FeatureStats, every:int=1, n_samples:int=5000, batch_size:int=250, seed:int=0):
-        check_arg(every >= 1, f"--fid-every must be >= 1, got {every}")
-        self.extractor, self.reference, self.every, self.n, self.bs, self.seed = extractor, reference, every, n_samples, batch_size, seed
-        self.measured_with = {}  # written into metrics.json by `MetricsJson`
-    def on_validation_epoch_end(self, trainer, pl_module):
-        if trainer.sanity_checking or (trainer.current_epoch + 1) % self.every: return
-        pl_module.prepare_sampling()  # on every process (a model may fit a latent density here)
-        self.extractor.to(pl_module.device)
-        n = math.ceil(self.n/trainer.world_size)  # this process's share
-        source, real = "samples", None
-        if not pl_module.can_sample:  # reconstruct this process's validation images
-            source, real = "reconstructions", torch.cat([x for x, _ in trainer.val_dataloaders])
-        was_training = pl_module.training; pl_module.eval()
-        sc = model_scores(pl_module, self.extractor, n, self.reference, source=source, batch_size=self.bs, real=real,
-                          seed=derive_seed(self.seed, "fid-tracker", trainer.global_rank, trainer.current_epoch), progress=False)
-        pl_module.train(was_training)
-        (key, fid), = sc["metrics"].items()
-        self.measured_with = {"val/fid": {**sc["measured_with"][key], "n_samples": n*trainer.world_size}}
-        pl_module.log("val/fid", fid, prog_bar=True)  # the metric already summed the features of all processes

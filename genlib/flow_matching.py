@@ -11,13 +11,13 @@ import torch.nn.functional as F
 from .core import check_arg, EMA, GenlibError
 from .metrics import bits_per_dim
 from .model import GenerativeModule, register_model
-from .realnvp import dequantize
+from .flow_layers import dequantize
+from .unet import UNet
 
 
 # %% auto #0
-__all__ = ['TIME_SAMPLINGS', 'UNET_PRESETS', 'SOLVERS', 'EVALUATIONS_PER_STEP', 'COUPLINGS', 'to_signed', 'to_unsigned',
-           'sample_time', 'straight_path', 'ot_pairing', 'time_embedding', 'group_norm', 'zero_init', 'ResBlock',
-           'SelfAttention', 'Level', 'UNet', 'ode_step', 'integrate', 'FlowMatching', 'flow_nll', 'FlowMatchingModule']
+__all__ = ['TIME_SAMPLINGS', 'SOLVERS', 'EVALUATIONS_PER_STEP', 'COUPLINGS', 'to_signed', 'to_unsigned', 'sample_time',
+           'straight_path', 'ot_pairing', 'ode_step', 'integrate', 'FlowMatching', 'flow_nll', 'FlowMatchingModule']
 
 # %% ../nbs/16b_flow_matching.ipynb #fm000011
 def to_signed(y:torch.Tensor) -> torch.Tensor:
@@ -66,106 +66,6 @@ def ot_pairing(x0:torch.Tensor, # noise (B, ...)
     cost = torch.cdist(x0.flatten(1).float(), x1.flatten(1).float()).square()
     rows, cols = linear_sum_assignment(cost.cpu().numpy())  # rows = 0..B-1; noise rows[i] goes with image cols[i]
     return x0[torch.as_tensor(rows[cols.argsort()], device=x0.device)]
-
-
-# %% ../nbs/16b_flow_matching.ipynb #fm000021
-def time_embedding(t:torch.Tensor, # (B,) times in [0, 1]
-                   dim:int, # embedding size (even)
-                  ) -> torch.Tensor: # (B, dim)
-    "Sinusoidal features of 1000 t at geometrically spaced frequencies, as in the Transformer and DDPM."
-    half = dim//2
-    freqs = torch.exp(-math.log(10_000)*torch.arange(half, device=t.device)/half)
-    angles = 1000*t.float()[:, None]*freqs[None]
-    return torch.cat([angles.cos(), angles.sin()], 1)
-
-def group_norm(c:int) -> nn.GroupNorm:
-    "Group norm with up to 32 groups of at least 4 channels."
-    return nn.GroupNorm(max(g for g in range(1, 33) if c % g == 0 and c//g >= 4), c)
-
-def zero_init(layer:nn.Module) -> nn.Module:
-    "A layer whose output starts at zero: a residual branch begins as the identity."
-    nn.init.zeros_(layer.weight); nn.init.zeros_(layer.bias); return layer
-
-class ResBlock(nn.Module):
-    "x (B, cin, H, W), time features (B, tdim) -> (B, cout, H, W): two 3x3 convolutions, the time added in between, a skip connection."
-    def __init__(self, cin:int, cout:int, tdim:int, dropout:float=0.0):
-        super().__init__()
-        self.norm1, self.conv1, self.time = group_norm(cin), nn.Conv2d(cin, cout, 3, padding=1), nn.Linear(tdim, cout)
-        self.norm2, self.drop, self.conv2 = group_norm(cout), nn.Dropout(dropout), zero_init(nn.Conv2d(cout, cout, 3, padding=1))
-        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
-    def forward(self, x, temb):
-        h = self.conv1(F.silu(self.norm1(x))) + self.time(temb)[:, :, None, None]
-        return self.skip(x) + self.conv2(self.drop(F.silu(self.norm2(h))))
-
-class SelfAttention(nn.Module):
-    "Multi-head self-attention over the H x W positions of (B, C, H, W), residual."
-    def __init__(self, c:int, heads:int=4):
-        super().__init__()
-        check_arg(c % heads == 0, f"--heads {heads} must divide the {c} channels of an attention layer")
-        self.norm, self.qkv, self.out, self.heads = group_norm(c), nn.Conv2d(c, 3*c, 1), zero_init(nn.Conv2d(c, c, 1)), heads
-    def forward(self, x, temb=None):
-        B, C, H, W = x.shape
-        # (B, 3, heads, H*W, C/heads), contiguous: attention kernels want the last dimension contiguous (on a CPU, 4.8x faster than this transposed view)
-        q, k, v = self.qkv(self.norm(x)).reshape(B, 3, self.heads, C//self.heads, H*W).transpose(-1, -2).contiguous().unbind(1)
-        return x + self.out(F.scaled_dot_product_attention(q, k, v).transpose(-1, -2).reshape(B, C, H, W))
-
-
-# %% ../nbs/16b_flow_matching.ipynb #fm000022
-class Level(nn.ModuleList):
-    "A residual block and, at the resolutions that have it, self-attention after it."
-    def __init__(self, layers:list): # modules called in turn with (x, time features)
-        super().__init__(layers)
-    def forward(self, x, temb):
-        for layer in self: x = layer(x, temb)
-        return x
-
-class UNet(nn.Module):
-    "Noisy images x_t (B, 3, 32, 32) in the flow's range and times t (B,) -> velocities (B, 3, 32, 32): the DDPM U-Net, smaller when asked."
-    def __init__(self, channels:int=128, # channels at full resolution
-                 channel_mults:tuple=(1, 2, 2, 2), # channel multiplier per resolution (32, 16, 8, 4 pixels)
-                 blocks:int=2, # residual blocks per resolution
-                 attention:tuple=(16,), # resolutions (pixels) with self-attention after each block
-                 heads:int=4, # attention heads
-                 dropout:float=0.1, # dropout inside the residual blocks
-                ):
-        super().__init__()
-        check_arg(channels >= 4 and channels % 4 == 0, f"--channels must be a positive multiple of 4, got {channels}")
-        check_arg(1 <= len(channel_mults) <= 5, f"--channel-mults needs 1 to 5 numbers (one per resolution from 32 pixels), got {list(channel_mults)}")
-        check_arg(blocks >= 1, f"--blocks must be >= 1, got {blocks}")
-        check_arg(0 <= dropout < 1, f"--dropout must be in [0, 1), got {dropout}")
-        sizes = [32 >> i for i in range(len(channel_mults))]
-        check_arg(set(attention) <= set(sizes), f"--attention {list(attention)}: this U-Net's resolutions are {sizes}")
-        tdim, self.channels = 4*channels, channels
-        self.time = nn.Sequential(nn.Linear(channels, tdim), nn.SiLU(), nn.Linear(tdim, tdim))
-        level = lambda cin, cout, size: Level([ResBlock(cin, cout, tdim, dropout), *([SelfAttention(cout, heads)] if size in attention else [])])
-        self.stem = nn.Conv2d(3, channels, 3, padding=1)
-        self.down, skips, c = nn.ModuleList(), [channels], channels
-        for i, (m, size) in enumerate(zip(channel_mults, sizes)):
-            for _ in range(blocks): self.down.append(level(c, channels*m, size)); c = channels*m; skips.append(c)
-            if i < len(sizes) - 1: self.down.append(nn.Conv2d(c, c, 3, stride=2, padding=1)); skips.append(c)
-        self.middle = Level([ResBlock(c, c, tdim, dropout), SelfAttention(c, heads), ResBlock(c, c, tdim, dropout)])
-        self.up = nn.ModuleList()
-        for i, (m, size) in reversed(list(enumerate(zip(channel_mults, sizes)))):
-            for _ in range(blocks + 1): self.up.append(level(c + skips.pop(), channels*m, size)); c = channels*m
-            if i: self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c, 3, padding=1)))
-        self.head = nn.Sequential(group_norm(c), nn.SiLU(), zero_init(nn.Conv2d(c, 3, 3, padding=1)))
-
-    def forward(self, x, t):
-        temb = self.time(time_embedding(t, self.channels))
-        h = self.stem(x); skips = [h]
-        for layer in self.down:
-            h = layer(h, temb) if isinstance(layer, Level) else layer(h); skips.append(h)
-        h = self.middle(h, temb)
-        for layer in self.up:
-            h = layer(torch.cat([h, skips.pop()], 1), temb) if isinstance(layer, Level) else layer(h)
-        return self.head(h)
-
-
-# %% ../nbs/16b_flow_matching.ipynb #fm000024
-UNET_PRESETS = {
-    "gpu": dict(channels=128, channel_mults=(1, 2, 2, 2), blocks=2, attention=(16,), dropout=0.1),  # DDPM's CIFAR-10 U-Net, 35.7M parameters
-    "cpu": dict(channels=32, channel_mults=(1, 2, 2), blocks=1, attention=(8,), dropout=0.0),  # 1.1M parameters
-}
 
 
 # %% ../nbs/16b_flow_matching.ipynb #fm000031

@@ -12,8 +12,10 @@ import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
 from .core import GenlibError, command_line, check_arg, writable_dir_error
-from .data import CIFAR10DataModule, data_description
-from .fid import FIDTracker, get_extractor, reference_stats
+from .data import data_description
+from .datamodule import CIFAR10DataModule
+from .fid import get_extractor
+from .fid_scores import FIDTracker, reference_stats
 from .model import get_model
 from .callbacks import read_checkpoint, AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson
 

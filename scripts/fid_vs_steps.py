@@ -3,14 +3,15 @@
     python scripts/fid_vs_steps.py CKPT OUT.json euler:2 heun:5 ... [--n 1000] [--extractor cifar]
 
 `n` samples against the 10,000 test images in the feature space of genlib's CIFAR-10 classifier (`--extractor cifar`,
-the default; its reference is the test split, see nbs/03_fid.ipynb), through `genlib.fid.model_scores`, the function
+the default; its reference is the test split, see nbs/03a_fid_scores.ipynb), through `genlib.fid_scores.model_scores`, the function
 `genlib evaluate --metrics fid,kid` uses; KID against the first `n` test images. The seconds are those of
 `model_scores` (sampling, and the extractor's features, a small part of it). Results are written after each setting."""
 import argparse, json, time
 import torch
 from genlib.core import atomic_write_json
 from genlib.evaluation import load_module
-from genlib.fid import get_extractor, default_reference, reference_stats, reference_features, describe_extractor, model_scores
+from genlib.fid import get_extractor, default_reference, describe_extractor
+from genlib.fid_scores import reference_stats, reference_features, model_scores
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

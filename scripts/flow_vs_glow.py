@@ -14,7 +14,7 @@ import torch
 import lightning as L
 from genlib.core import to_float, atomic_torch_save
 from genlib.metrics import bits_per_dim
-from genlib.realnvp import dequantize
+from genlib.flow_layers import dequantize
 
 GENLIB_CONFIG = ("architecture=glow num_scales=3 glow_steps=4 features=128 optimizer=adamax lr=1e-3 warmup_steps=200 "
                  "batch_size=64 limit_val_batches=4")  # what the README suggests for a CPU budget
@@ -47,7 +47,7 @@ def make_glow(levels:int, steps:int, hidden:int):
     return nf.MultiscaleFlow(q0, flows, merges, class_cond=False)
 
 def data(data_dir):
-    from genlib.data import CIFAR10DataModule
+    from genlib.datamodule import CIFAR10DataModule
     dm = CIFAR10DataModule(data_dir, progress=False); dm.prepare_data(); dm.setup()
     return dm.tensors["train"][0], dm.tensors["test"][0]
 

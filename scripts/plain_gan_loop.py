@@ -7,7 +7,7 @@ with genlib's default GAN trained for the same time.
 Writes the generator's weights, the number of steps and the seconds to OUT.pt.
 """
 import sys, time, json, torch
-from genlib.data import CIFAR10DataModule
+from genlib.datamodule import CIFAR10DataModule
 from genlib.model import get_model
 
 minutes, out = float(sys.argv[1]), sys.argv[2]

@@ -50,7 +50,7 @@ def main():
     for m in models: print(f"shared  {m:8s} {shared[m]:8.2f} steps/s  slowdown {100*slowdown[m]:6.1f}%")
     decision = "share" if all(s < a.limit for s in slowdown.values()) else "alone"
     if a.out:
-        from genlib.bench import machine_info
+        from genlib.fast_paths import machine_info
         with open(a.out, "w") as f:
             json.dump({"machine": machine_info(), "batch_size": a.batch_size, "seconds": a.seconds, "alone_steps_per_s": alone,
                        "shared_steps_per_s": shared, "slowdown": slowdown, "limit": a.limit, "decision": decision}, f, indent=1)

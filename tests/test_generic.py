@@ -3,7 +3,8 @@ import re, inspect, importlib, importlib.metadata
 from pathlib import Path
 import genlib
 
-GENERIC = ("core", "data", "metrics", "fid", "model", "callbacks", "trainer", "evaluation", "compare", "bench", "report", "cli")
+GENERIC = ("core", "data", "datamodule", "metrics", "fid", "fid_scores", "model", "callbacks", "trainer", "evaluation", "compare", "bench",
+           "fast_paths", "report", "cli")
 
 def model_words() -> tuple[set[str], set[str]]:
     "Every installed genlib model's name and module (any case), and the classes its module defines (AEModule, Squeeze, ...; exact case)."
