@@ -113,12 +113,11 @@ def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
     r = genlib("sample", ck.parent.parent.parent.parent/"missing.ckpt", check=False)
     assert r.returncode == 2
 
-FM_SMALL = SMALL["fm"]
 
 def test_flow_matching_train_sample_evaluate(fake_data, tmp_path):
     "Flow matching through the commands alone: train, sample with the ODE solver's options, FID, IS and the bits/dim estimate with its own options."
     genlib("train", "fm", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16,
-           "--out", tmp_path, "--no-progress", *FM_SMALL)
+           "--out", tmp_path, "--no-progress", *SMALL["fm"])
     run = tmp_path/"fm"/"version_0"
     m = json.loads((run/"metrics.json").read_text())
     assert m["model_class"] == "genlib.flow_matching:FlowMatchingModule" and m["test"]["loss"] > 0 and "bpd" not in m["test"]

@@ -1,7 +1,7 @@
 "Multi-process training through Lightning's DDP strategy on CPU (gloo): it must finish, not hang, also with FID tracking."
 import os, signal, subprocess, json
 import pytest
-from conftest import GENLIB, clean_env
+from conftest import GENLIB, clean_env, SMALL
 
 def train_ddp(model, data, out, *args, timeout=240):
     "Run `genlib train MODEL` on 2 CPU processes; fail with its output if it fails or hangs."
@@ -37,7 +37,7 @@ def test_gan_ddp_two_processes_on_cpu(fake_data, tmp_path):
     ("vae", ["--channels", "8,16,32", "--latent-dim", 8]),  # the latent density is fitted to codes gathered from both processes
     ("realnvp", ["--blocks", 1, "--features", 8]),          # batch norm in the s,t networks, weight-normalised convolutions
     ("realnvp", ["--architecture", "glow", "--num-scales", 2, "--glow-steps", 1, "--features", 8]),  # actnorm starts from statistics all-reduced over both processes
-    ("fm", ["--channels", 8, "--channel-mults", "1,2", "--blocks", 1, "--attention", 16, "--dropout", 0]),  # the weight average moves on every process alike
+    ("fm", SMALL["fm"]),  # the weight average moves on every process alike
 ])
 def test_vae_and_flows_ddp_two_processes_on_cpu(model, args, fake_data, tmp_path):
     train_ddp(model, fake_data, tmp_path, *args)

@@ -1,6 +1,6 @@
 """Pack a GPU call's results into the device tool's folder of files that come back, and check its rules.
 
-    python3 scripts/gpu/pack.py runs RUNS OUT/results.tar.gz   # RUNS' metrics.json, hparams.yaml, evaluation JSON, logs, report, curves; no checkpoints
+    python3 scripts/gpu/pack.py runs RUNS OUT/results.tar.gz   # RUNS' metrics.json, hparams.yaml, evaluation JSON and logs; no checkpoints
     python3 scripts/gpu/pack.py check OUT                      # exit 1, naming each broken rule
 
 The rules (the device tool's README): at most 8 files, each at most 16 MiB, 64 MiB together, no deeper than OUT/a/b/file,
@@ -11,7 +11,7 @@ from pathlib import Path
 
 MAX_FILES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, MAX_DEPTH = 8, 16*2**20, 64*2**20, 3
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
-KEEP = re.compile(r"(metrics\.json|hparams\.yaml|eval.*\.json|.*\.log|report\.md|curves\.png|share\.json)$")
+KEEP = re.compile(r"(metrics\.json|hparams\.yaml|eval.*\.json|.*\.log)$")  # report.md and curves.png come back beside it
 
 def out_problems(out) -> list[str]:
     "What in `out` breaks the rules of the files that come back; [] when nothing does."

@@ -5,7 +5,7 @@ OUT is rewritten after every model.
 
     python3 scripts/gpu/readbacks.py OUT.json [--models all] [--steps 30] [--batch-size 128]
 """
-import argparse, collections, json, os, warnings
+import argparse, collections, os, warnings
 import torch
 from genlib.bench import count_readbacks
 from genlib.core import atomic_write_json, error_summary
