@@ -4,133 +4,16 @@
 
 # %% ../nbs/10_ae.ipynb #60255dc3
 from __future__ import annotations
-import math
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import check_arg
-from .model import GenerativeModule, register_model
+from .model import register_model
+from .layers import ConvDecoder, ConvEncoder, GaussianMixture, LatentDensityModule
+
 
 # %% auto #0
-__all__ = ['RIDGE_FLOOR', 'down', 'up', 'ConvEncoder', 'ConvDecoder', 'GaussianMixture', 'AutoEncoder', 'LatentDensityModule',
-           'AEModule']
-
-# %% ../nbs/10_ae.ipynb #44f361bc
-def down(cin:int, cout:int) -> nn.Sequential:
-    "Halve the resolution: 4x4 stride-2 conv, batch norm, ReLU."
-    return nn.Sequential(nn.Conv2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
-
-def up(cin:int, cout:int) -> nn.Sequential:
-    "Double the resolution: 4x4 stride-2 transposed conv, batch norm, ReLU."
-    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
-
-class ConvEncoder(nn.Module):
-    "Images (B, 3, 32, 32) in [0, 1] -> vectors (B, out_dim), or with `spatial` maps (B, out_dim, S, S) flattened channel by channel to (B, out_dim S^2)."
-    def __init__(self, out_dim:int, # size of the output vector (spatial: channels per position)
-                 channels:tuple=(32, 64, 128), # channels after each stride-2 stage (32 -> 16 -> 8 -> 4 pixels)
-                 spatial:bool=False, # end in a 3x3 convolution that keeps the last stage's S x S positions, not a linear layer
-                ):
-        super().__init__()
-        cs = (3, *channels)
-        self.convs = nn.Sequential(*[down(a, b) for a, b in zip(cs, cs[1:])])
-        self.side = 32 >> len(channels)
-        self.fc = nn.Conv2d(channels[-1], out_dim, 3, padding=1) if spatial else nn.Linear(channels[-1]*self.side**2, out_dim)
-        self.spatial = spatial
-    def forward(self, x):
-        h = self.convs(x)
-        return self.fc(h).flatten(1) if self.spatial else self.fc(h.flatten(1))
-
-class ConvDecoder(nn.Module):
-    "Vectors (B, in_dim) -> images (B, 3, 32, 32) in [0, 1] (sigmoid output); `logits` (B, out_channels, 32, 32) before it."
-    def __init__(self, in_dim:int, # size of the input vector (spatial: channels per position)
-                 channels:tuple=(32, 64, 128), # the encoder's channels; the decoder runs them in reverse
-                 out_channels:int=3, # channels of `logits`: 3, or the parameters of a likelihood per pixel (the VAE's)
-                 spatial:bool=False, # the input is an in_dim x S x S map (flattened), read by a 3x3 convolution
-                ):
-        super().__init__()
-        cs = tuple(reversed(channels))
-        self.side, self.c0, self.in_dim, self.spatial = 32 >> len(channels), cs[0], in_dim, spatial
-        first = nn.Conv2d(in_dim, cs[0], 3, padding=1) if spatial else nn.Linear(in_dim, cs[0]*self.side**2)
-        self.fc = nn.Sequential(first, nn.ReLU(inplace=True))
-        self.ups = nn.Sequential(*[up(a, b) for a, b in zip(cs, cs[1:])])
-        self.out = nn.ConvTranspose2d(cs[-1], out_channels, 4, 2, 1)
-    def logits(self, z):
-        h = self.fc(z.view(-1, self.in_dim, self.side, self.side)) if self.spatial else self.fc(z)
-        return self.out(self.ups(h.view(-1, self.c0, self.side, self.side)))
-    def forward(self, z): return torch.sigmoid(self.logits(z))
-
-# %% ../nbs/10_ae.ipynb #a40db0fb
-RIDGE_FLOOR = 1e-6  # smallest variance added to every covariance's diagonal
-
-class GaussianMixture(nn.Module):
-    "K full-covariance Gaussians over R^dim, fitted with EM; parameters are buffers, saved with the model."
-    def __init__(self, dim:int, components:int=10):
-        super().__init__()
-        check_arg(components >= 1, f"--density-components must be >= 1, got {components}")
-        self.register_buffer("weights", torch.full((components,), 1/components))
-        self.register_buffer("means", torch.zeros(components, dim))
-        self.register_buffer("scale_tril", torch.eye(dim).repeat(components, 1, 1))
-        self.register_buffer("fitted", torch.tensor(False))
-
-    def _dist(self):
-        d = torch.distributions
-        return d.MixtureSameFamily(d.Categorical(probs=self.weights), d.MultivariateNormal(self.means, scale_tril=self.scale_tril))
-
-    @torch.no_grad()
-    def fit(self, z:torch.Tensor, # codes (N, dim)
-            iters:int=100, # at most this many EM steps
-            tol:float=1e-4, # stop when the mean log-likelihood of a code gains less than this (nats) in a step
-            seed:int=0, # which codes start as means
-            warm:bool=False, # start from the current fit when it has as many components (a refit to codes that moved little)
-           ) -> GaussianMixture:
-        (n, dim), K_max = z.shape, len(self.weights)
-        check_arg(n >= 2, f"{n} codes are too few to fit a density")  # fewer than dim: the ridge keeps the covariance invertible
-        K = self.components_for(n)
-        z = z.detach().double()  # on the codes' device: a GPU run fits on the GPU, without copying the codes to the CPU
-        f64 = dict(dtype=z.dtype, device=z.device)
-        # relative to the codes' spread, with an absolute floor: constant codes (a collapsed encoder) have no spread at all
-        ridge = max(1e-4*float(z.var(0).mean()), RIDGE_FLOOR)*torch.eye(dim, **f64)
-        # one Gaussian: its maximum-likelihood fit is the mean and the (population) covariance
-        w, mu, cov = torch.ones(1, **f64), z.mean(0, keepdim=True), (torch.cov(z.T, correction=0) + ridge)[None]
-        if K > 1:  # EM from K random codes as means, or from the current fit
-            if warm and bool(self.fitted) and int(self.weights.gt(0).sum()) == K:
-                w, mu = self.weights[:K].to(**f64), self.means[:K].to(**f64)
-                L = self.scale_tril[:K].to(**f64); cov = L @ L.mT
-            else:
-                w = torch.full((K,), 1/K, **f64)
-                mu, cov = z[torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:K].to(z.device)], cov.expand(K, dim, dim).clone()
-            prev = -math.inf
-            for _ in range(iters):
-                logp = torch.distributions.MultivariateNormal(mu, scale_tril=torch.linalg.cholesky(cov)).log_prob(z[:, None]) + w.log()
-                ll = torch.logsumexp(logp, 1)
-                r = (logp - ll[:, None]).exp()  # E step: responsibilities
-                nk = r.sum(0) + 1e-10  # M step
-                w, mu = nk/n, (r.T @ z)/nk[:, None]
-                for k in range(K):
-                    c = z - mu[k]; cov[k] = (r[:, k, None]*c).T @ c/nk[k] + ridge
-                if float(ll.mean()) - prev < tol: break
-                prev = float(ll.mean())
-        dev = self.means.device
-        self.weights.zero_(); self.means.zero_(); self.scale_tril.copy_(torch.eye(dim).repeat(K_max, 1, 1))  # unused: weight 0
-        self.weights[:K] = w.float().to(dev); self.means[:K] = mu.float().to(dev)
-        self.scale_tril[:K] = torch.linalg.cholesky(cov).float().to(dev); self.fitted.fill_(True)
-        return self
-
-    def sample(self, n:int, generator:torch.Generator|None=None) -> torch.Tensor:
-        "n codes (drawn on the CPU with `generator`)."
-        check_arg(bool(self.fitted), "the latent density has not been fitted yet")
-        g = generator
-        k = torch.multinomial(self.weights.cpu(), n, replacement=True, generator=g)
-        eps = torch.randn(n, self.means.shape[1], generator=g)
-        return (self.means.cpu()[k] + (self.scale_tril.cpu()[k] @ eps[..., None])[..., 0]).to(self.means.device)
-
-    def log_prob(self, z:torch.Tensor) -> torch.Tensor: return self._dist().log_prob(z)
-
-    def components_for(self, n:int) -> int:
-        "How many components a fit to `n` codes uses: at most `n // (10 dim)`, so that every full covariance has 10 codes per dimension."
-        return max(1, min(len(self.weights), n//(10*self.means.shape[1])))
-    @property
-    def fitted_components(self) -> int: return int(self.weights.gt(0).sum()) if bool(self.fitted) else 0
+__all__ = ['AutoEncoder', 'AEModule']
 
 # %% ../nbs/10_ae.ipynb #ed07ddc7
 class AutoEncoder(nn.Module):
@@ -140,7 +23,7 @@ class AutoEncoder(nn.Module):
                  density_components:int=10, # Gaussians in the latent density (1: a single full-covariance Gaussian)
                 ):
         super().__init__()
-        check_arg(latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
+        check_arg(latent_dim >= 1, f"must be >= 1, got {latent_dim}", "latent_dim")
         self.latent_dim = latent_dim
         self.encoder, self.decoder = ConvEncoder(latent_dim, channels), ConvDecoder(latent_dim, channels)
         self.density = GaussianMixture(latent_dim, density_components)
@@ -153,33 +36,6 @@ class AutoEncoder(nn.Module):
         return self.decode(self.density.sample(n, generator))
 
 # %% ../nbs/10_ae.ipynb #a0640ca7
-class LatentDensityModule(GenerativeModule):
-    "Base of models that sample by decoding codes drawn from `self.net.density`, refitted to the validation codes after each validation."
-    def latent_codes(self, x:torch.Tensor) -> torch.Tensor: return self.net.encode(x)  # the VAE uses its posterior means
-
-    @property
-    def can_sample(self) -> bool: return bool(self.net.density.fitted)
-    def cannot_sample_reason(self):
-        return (f"this {self.model_name} model has no latent density yet: it is fitted to the validation codes after each "
-                "validation, so use a checkpoint written after the first epoch (best.ckpt)")
-
-    def on_validation_epoch_start(self): super().on_validation_epoch_start(); self._codes = []  # super: the training NaN record first
-    def validation_step(self, batch, batch_idx):
-        super().validation_step(batch, batch_idx)
-        self._codes.append(self.latent_codes(batch[0]).detach())
-    def on_validation_epoch_end(self):  # the fit after this validation uses this many components: logged, so metrics.json has it
-        n = sum(len(c) for c in getattr(self, "_codes", []))*self.trainer.world_size
-        if n >= 2: self.log("val/density_components", float(self.net.density.components_for(n)))
-    def prepare_sampling(self):
-        codes = getattr(self, "_codes", [])
-        if not codes or getattr(self, "_fitted_at", None) == self.global_step: return  # once per validation
-        z = torch.cat(codes)
-        if self.trainer.world_size > 1: z = self.all_gather(z).flatten(0, 1)  # the same fit on every process
-        self.net.density.fit(z, warm=True); self._fitted_at = self.global_step  # from the last epoch's fit: a few EM steps, not 100
-    def on_save_checkpoint(self, checkpoint):
-        super().on_save_checkpoint(checkpoint)
-        checkpoint["genlib_density_components"] = self.net.density.fitted_components  # fitted, not asked for (0: not yet)
-
 @register_model("ae")
 class AEModule(LatentDensityModule):
     "AutoEncoder trained on pixel MSE."

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 import lightning as L
 from .core import GenlibError, check_arg, default_device, quietly, EMA
-from .data import CIFAR10_CLASSES, data_dir, detect_layout, _PY_DIR, _PY_TRAIN, _PY_TEST
+from .data import CIFAR10_CLASSES, data_dir, detect_layout, PY_DIR, PY_TRAIN_BATCHES, PY_TEST_BATCH
 from .datamodule import CIFAR10DataModule
 from .trainer import train, use_optimizer_impl
 from .model import get_model, logs_this_step
@@ -21,8 +21,8 @@ from .model import get_model, logs_this_step
 
 # %% auto #0
 __all__ = ['READBACK_METHODS', 'HOST_COPIES', 'ReadbackCounter', 'count_readbacks', 'seconds_per_step', 'StepTimer',
-           'pipeline_step_time', 'plain_loop', 'overhead_line', 'trainer_overhead', 'data_throughput',
-           'trained_parameters', 'step_memory']
+           'pipeline_step_time', 'fresh_model', 'bench_data_module', 'plain_loop', 'timed_steps', 'side_by_side',
+           'overhead_line', 'trainer_overhead', 'data_throughput', 'trained_parameters', 'step_memory']
 
 # %% ../nbs/17_bench.ipynb #f3c4c8ab
 READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
@@ -148,7 +148,7 @@ def _optimizers(got) -> list:
     if isinstance(got, (list, tuple)): return [o for g in got for o in _optimizers(g)]
     return []
 
-def _fresh_model(model:str, device, seed:int=0, channels_last:bool=False, compile:bool=False, compile_mode:str="default",
+def fresh_model(model:str, device, seed:int=0, channels_last:bool=False, compile:bool=False, compile_mode:str="default",
                  optimizer_impl:str="default", precision:str="32-true"):
     "A newly built genlib model on `device` and its plain training step with the same fast paths as `train(**options)`; seeded as `train` seeds before it builds the model."
     check_arg(precision in ("32-true", "bf16-mixed"), f"the plain loop runs 32-true or bf16-mixed, not {precision!r}")
@@ -170,7 +170,7 @@ def _fresh_model(model:str, device, seed:int=0, channels_last:bool=False, compil
             with torch.autocast(torch.device(device).type, dtype=torch.bfloat16): plain(x)
     return module, step
 
-def _data_module(data, batch_size, seed, device, channels_last:bool=False) -> CIFAR10DataModule:
+def bench_data_module(data, batch_size, seed, device, channels_last:bool=False) -> CIFAR10DataModule:
     "genlib's data, moved to `device` as `train` keeps it."
     dm = CIFAR10DataModule(data, batch_size=batch_size, seed=seed, channels_last=channels_last)
     with quietly(): dm.prepare_data(); dm.setup()
@@ -178,7 +178,7 @@ def _data_module(data, batch_size, seed, device, channels_last:bool=False) -> CI
     return dm
 
 def plain_loop(model:str, # registered model name
-               dm:CIFAR10DataModule, # the batches (see `_data_module`)
+               dm:CIFAR10DataModule, # the batches (see `bench_data_module`)
                steps:int, # timed training steps
                warmup:int=3, # untimed steps first
                seed:int=0, # seed of the weights
@@ -188,7 +188,7 @@ def plain_loop(model:str, # registered model name
               ) -> tuple[float, L.LightningModule]: # (seconds per step, the trained model)
     "Seconds per step of a hand-written loop over the same model, batches, optimiser and fast paths as `genlib train`."
     device = torch.device(device or default_device())
-    module, step = _fresh_model(model, device, seed, **options)  # the same initial weights as `train`'s
+    module, step = fresh_model(model, device, seed, **options)  # the same initial weights as `train`'s
     batches = iter(dm.loader("train"))
     for _ in range(warmup): step(next(batches)[0])
     _sync(device)
@@ -202,10 +202,10 @@ def plain_loop(model:str, # registered model name
     return seconds_per_step(ends, device), module
 
 # %% ../nbs/17_bench.ipynb #c6dc8f41
-def _timed_steps(step_seconds:float, seconds:float, warmup:int, per_epoch:int) -> int:
+def timed_steps(step_seconds:float, seconds:float, warmup:int, per_epoch:int) -> int:
     return int(min(max(10, seconds/max(step_seconds, 1e-6)), per_epoch - warmup))
 
-def _side_by_side(model, data, dm, steps, warmup, repeats, batch_size, device, options) -> dict:
+def side_by_side(model, data, dm, steps, warmup, repeats, batch_size, device, options) -> dict:
     "genlib's step and the plain loop's with the same `options`, interleaved `repeats` times; the fastest of each counts."
     g, p, stats = [], [], {}
     for _ in range(repeats):
@@ -229,12 +229,12 @@ def trainer_overhead(models:list[str], # models to compare (names or import path
                     ) -> dict: # {model: {"steps", "genlib_s", "plain_s", "ratio", ...}}
     "Seconds per training step of `genlib train` and of a plain PyTorch loop, side by side, and their ratio (goal <= 1.05)."
     device, res = default_device(), {}
-    dm = _data_module(data, batch_size, 0, device)
+    dm = bench_data_module(data, batch_size, 0, device)
     per_epoch = len(dm.loader("train"))
     check_arg(per_epoch >= warmup + 10, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 10 steps")
     for model in models:
         calib, _ = plain_loop(model, dm, steps=2, warmup=1, device=device)
-        res[model] = r = _side_by_side(model, data, dm, _timed_steps(calib, seconds, warmup, per_epoch), warmup, repeats, batch_size, device, {})
+        res[model] = r = side_by_side(model, data, dm, timed_steps(calib, seconds, warmup, per_epoch), warmup, repeats, batch_size, device, {})
         progress(overhead_line(model, r))
     return res
 
@@ -247,9 +247,9 @@ def _torchvision_cifar10(root:Path, arrays:dict, tmp:Path, transform):
     def write(path, x, y):  # str keys: torchvision unpickles with encoding="latin1", as the official (Python 2) files need
         with open(path, "wb") as f: pickle.dump({"data": np.asarray(x).reshape(len(x), -1), "labels": [int(v) for v in y]}, f)
     x, y = arrays["train"]
-    d = tmp/_PY_DIR; d.mkdir(parents=True)
-    for name, part in zip(_PY_TRAIN, np.array_split(np.arange(len(y)), 5)): write(d/name, x[part], y[part])
-    write(d/_PY_TEST, *arrays["test"])
+    d = tmp/PY_DIR; d.mkdir(parents=True)
+    for name, part in zip(PY_TRAIN_BATCHES, np.array_split(np.arange(len(y)), 5)): write(d/name, x[part], y[part])
+    write(d/PY_TEST_BATCH, *arrays["test"])
     class Unchecked(CIFAR10):
         def _check_integrity(self): return True  # rewritten files: same images, not the official MD5s
         def _load_meta(self): self.classes = list(CIFAR10_CLASSES); self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
@@ -275,13 +275,13 @@ def data_throughput(data:str|None=None, # CIFAR-10 directory
     from torch.utils.data import DataLoader
     from torchvision import transforms as T
     device = default_device()
-    dm = _data_module(data, batch_size, 0, device)
+    dm = bench_data_module(data, batch_size, 0, device)
     def genlib_batches():  # epoch after epoch, as training sees them
         loader = dm.loader("train")
         while True: yield from loader
     with tempfile.TemporaryDirectory() as tmp:
         ds, source = _torchvision_cifar10(data_dir(data), dm.arrays, Path(tmp), T.Compose([T.ToTensor(), T.RandomHorizontalFlip()]))
-        check_arg(len(ds) >= batch_size*(batches + 1), f"--batches {batches} of {batch_size} need more than the {len(ds)} training images")
+        check_arg(len(ds) >= batch_size*(batches + 1), f"{batches} of {batch_size} need more than the {len(ds)} training images", "batches")
         tv_loader = lambda: DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=workers, pin_memory=device.type == "cuda")
         g, v = [], []
         for _ in range(repeats):
@@ -300,7 +300,7 @@ def _proc_kib(field:str) -> int:
 
 def _step_memory(model:str, batch_size:int, device:str, seed:int=0) -> dict:
     device = torch.device(device)
-    module, step = _fresh_model(model, device, seed)
+    module, step = fresh_model(model, device, seed)
     x = torch.randint(0, 256, (batch_size, 3, 32, 32), device=device).float()/255
     weights = sum(p.numel()*p.element_size() for p in module.parameters())
     if device.type == "cuda":

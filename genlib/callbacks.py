@@ -4,32 +4,21 @@
 
 # %% ../nbs/05_callbacks.ipynb #8809f5d7
 from __future__ import annotations
-import time, json, pickle, zipfile, pathlib
+import time, json
 from pathlib import Path
 import torch
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
-from .core import GenlibError, error_summary, remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, device_description
+from .core import remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, device_description, read_checkpoint
 from .model import model_path
 
+
 # %% auto #0
-__all__ = ['read_checkpoint', 'AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids',
-           'MetricsJson']
+__all__ = ['AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids', 'MetricsJson']
 
 # %% ../nbs/05_callbacks.ipynb #04eb2a16
-def read_checkpoint(path:str|Path, map_location="cpu") -> dict:
-    "Load a checkpoint file safely (`weights_only=True`), with a clear error when it is missing or damaged."
-    path = Path(path)
-    if not path.is_file(): raise GenlibError(f"checkpoint {path} does not exist")
-    try:
-        with torch.serialization.safe_globals([pathlib.PosixPath, pathlib.WindowsPath]):  # paths in hparams are harmless
-            return torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as e:
-        raise GenlibError(f"checkpoint {path} is truncated or corrupt ({error_summary(e, 120)}); "
-                          f"use another checkpoint (e.g. last.ckpt or best.ckpt)") from None
-
 class AtomicCheckpointIO(TorchCheckpointIO):
     "Lightning checkpoint IO that writes atomically and reads with `read_checkpoint`."
     def save_checkpoint(self, checkpoint, path, storage_options=None): atomic_torch_save(checkpoint, path)

@@ -6,11 +6,11 @@
 from __future__ import annotations
 import json, sys
 import click
-from .core import GenlibError, quiet_warnings, keyword_options, file_sha256
+from .core import GenlibError, ArgumentError, quiet_warnings, keyword_options, file_sha256
 from .model import get_model, model_names
 from .trainer import train
-from .evaluation import sample, evaluate, load_module, checkpoint_model
-from .callbacks import read_checkpoint
+from .evaluation import sample, evaluate, checkpoint_model
+from .core import read_checkpoint
 from .fid import fetch_inception_weights
 from .fast_paths import run_benchmarks
 from .report import report
@@ -173,6 +173,8 @@ def main(args:list[str]|None=None, # command-line arguments; None: sys.argv[1:]
     except click.exceptions.Exit as e: return e.exit_code
     except click.ClickException as e: e.show(); return e.exit_code
     except click.Abort: click.echo("aborted", err=True); return 1
+    except ArgumentError as e:  # named by its flag here: the library names the Python argument
+        click.echo(f"genlib: error: {e.as_flag()}", err=True); return 2
     except GenlibError as e:
         click.echo(f"genlib: error: {e}", err=True); return 2
 

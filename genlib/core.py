@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #ee138281
 from __future__ import annotations
-import os, platform, copy, inspect, tempfile, json, io, shlex, hashlib, importlib, logging, warnings, contextlib
+import os, platform, pickle, zipfile, pathlib, copy, inspect, tempfile, json, io, shlex, hashlib, importlib, logging, warnings, contextlib
 from pathlib import Path
 import torch
 from torch import nn
@@ -14,21 +14,35 @@ import matplotlib.pyplot as plt
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['KNOWN_WARNINGS', 'GenlibError', 'check_arg', 'error_summary', 'to_float', 'to_uint8', 'atomic_write',
-           'atomic_torch_save', 'atomic_write_json', 'remove_stale_temps', 'writable_dir_error', 'command_line',
-           'keyword_options', 'default_device', 'file_sha256', 'device_description', 'import_object', 'derive_seed',
-           'quiet_warnings', 'quietly', 'image_grid', 'save_image_grid', 'show_images', 'EMA']
+__all__ = ['KNOWN_WARNINGS', 'GenlibError', 'flag_name', 'ArgumentError', 'check_arg', 'error_summary', 'to_float', 'to_uint8',
+           'atomic_write', 'atomic_torch_save', 'atomic_write_json', 'read_checkpoint', 'remove_stale_temps',
+           'writable_dir_error', 'same_value', 'command_line', 'keyword_options', 'default_device', 'file_sha256',
+           'device_description', 'import_object', 'derive_seed', 'quiet_warnings', 'quietly', 'image_grid',
+           'save_image_grid', 'show_images', 'EMA']
 
 # %% ../nbs/00_core.ipynb #d7fafd3b
 class GenlibError(Exception):
     "A problem the user can fix; its message names the problem and the fix. The CLI prints it as one line."
 
 # %% ../nbs/00_core.ipynb #3ed82fec
+def flag_name(arg:str) -> str:
+    "The command-line flag of a Python argument: `batch_size` -> `--batch-size`. The one place genlib translates names."
+    return "--" + arg.replace("_", "-")
+
+class ArgumentError(GenlibError):
+    "A bad value for the Python argument `arg`: the message names `arg`; the command line names its flag instead (`as_flag`)."
+    def __init__(self, msg:str, arg:str):
+        self.msg, self.arg = msg, arg
+        super().__init__(self._text(arg))
+    def _text(self, name): return f"{name}{'' if self.msg[:1] in ':,' else ' '}{self.msg}"
+    def as_flag(self) -> str: return self._text(flag_name(self.arg))
+
 def check_arg(ok:bool, # condition that must hold
-              msg:str, # what was wrong, e.g. "--epochs must be >= 1, got 0"
+              msg:str, # what was wrong, e.g. "must be >= 1, got 0" (after the argument's name), or a whole sentence
+              arg:str|None=None, # the argument it is about, e.g. "epochs": raises `ArgumentError`
              ):
-    "Raise `GenlibError(msg)` unless `ok`."
-    if not ok: raise GenlibError(msg)
+    "Raise `ArgumentError(msg, arg)` (or `GenlibError(msg)` without `arg`) unless `ok`."
+    if not ok: raise ArgumentError(msg, arg) if arg else GenlibError(msg)
 
 # %% ../nbs/00_core.ipynb #c0e7a1d3
 def error_summary(e:BaseException, # the exception to quote
@@ -80,6 +94,18 @@ def atomic_write_json(obj, path:str|Path) -> Path:
     "Write `obj` as indented JSON, atomically."
     return atomic_write(path, lambda f: f.write((json.dumps(obj, indent=2, default=str) + "\n").encode()))
 
+def read_checkpoint(path:str|Path, map_location="cpu") -> dict:
+    "Load a checkpoint file safely (`weights_only=True`), with a clear error when it is missing or damaged."
+    path = Path(path)
+    if not path.is_file(): raise GenlibError(f"checkpoint {path} does not exist")
+    try:
+        with torch.serialization.safe_globals([pathlib.PosixPath, pathlib.WindowsPath]):  # paths in hparams are harmless
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as e:
+        raise GenlibError(f"checkpoint {path} is truncated or corrupt ({error_summary(e, 120)}); "
+                          f"use another checkpoint (e.g. last.ckpt or best.ckpt)") from None
+
+
 # %% ../nbs/00_core.ipynb #c0e7a1d6
 def remove_stale_temps(directory:str|Path, # a folder `atomic_write` writes into
                       ) -> list[Path]: # the files removed
@@ -97,7 +123,9 @@ def writable_dir_error(d:str|Path) -> OSError|None:
     except OSError as e: return e
 
 # %% ../nbs/00_core.ipynb #cmdl0002
-def _same(a, b) -> bool: return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
+def same_value(a, b) -> bool:
+    "`a == b`, with a list equal to a tuple of the same items (hparams.yaml stores tuples as lists)."
+    return list(a) == list(b) if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) else a == b
 
 def command_line(words:list, # the command and its positional arguments, e.g. ["genlib", "train", "mymodel"]
                  args:dict, # keyword arguments of the call
@@ -106,10 +134,10 @@ def command_line(words:list, # the command and its positional arguments, e.g. ["
     "The command line that repeats a call: `words`, then `--flag value` (booleans: `--flag` / `--no-flag`) per argument not at its default."
     parts = [str(w) for w in words]
     for k, v in args.items():
-        if v is None or (k in defaults and _same(v, defaults[k])): continue
-        flag = k.replace("_", "-")
-        if isinstance(v, bool): parts.append(f"--{flag}" if v else f"--no-{flag}")
-        else: parts += [f"--{flag}", ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)]
+        if v is None or (k in defaults and same_value(v, defaults[k])): continue
+        flag = flag_name(k)
+        if isinstance(v, bool): parts.append(flag if v else f"--no-{flag[2:]}")
+        else: parts += [flag, ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)]
     return shlex.join(parts)
 
 def keyword_options(func, # a function or method with docments (a comment after each parameter)
@@ -142,7 +170,7 @@ def device_description(device:torch.device) -> str:
 
 # %% ../nbs/00_core.ipynb #3c217825
 def import_object(path:str, # "package.module:name" (the name may be dotted: "module:Class.attr")
-                  what:str="object", # what it is, for the error message: "model", "--extractor", ...
+                  what:str="object", # what it is, for the error message: "model", "extractor", ...
                  ):
     "The object an import path names; a `GenlibError` naming the module (or the missing name) when it cannot be imported."
     mod, sep, attr = path.partition(":")

@@ -11,17 +11,17 @@ from tqdm.auto import tqdm
 from .core import GenlibError, atomic_write, atomic_write_json, writable_dir_error
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'data_dir', 'write_fake_cifar10', 'detect_layout', 'data_description',
-           'read_python_batch', 'read_python_release', 'read_image_folder', 'download_cifar10', 'cache_dir',
-           'load_cifar10']
+__all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'PY_DIR', 'PY_TRAIN_BATCHES', 'PY_TEST_BATCH', 'data_dir',
+           'write_fake_cifar10', 'detect_layout', 'data_description', 'read_python_batch', 'read_python_release',
+           'read_image_folder', 'download_cifar10', 'cache_dir', 'load_cifar10']
 
 # %% ../nbs/01_data.ipynb #6491d77e
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
-_PY_DIR = "cifar-10-batches-py"
-_PY_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
-_PY_TEST = "test_batch"
+PY_DIR = "cifar-10-batches-py"
+PY_TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+PY_TEST_BATCH = "test_batch"
 
 def data_dir(path:str|Path|None=None, # explicit directory; wins over everything
             ) -> Path:
@@ -47,10 +47,10 @@ def write_fake_cifar10(root:str|Path, # directory to create
         return x, y
     (xtr, ytr), (xte, yte) = make(n_train), make(n_test)
     if layout == "python":
-        d = root/_PY_DIR; d.mkdir(parents=True, exist_ok=True)
+        d = root/PY_DIR; d.mkdir(parents=True, exist_ok=True)
         for i, part in enumerate(np.array_split(np.arange(len(ytr)), 5)):
-            _write_batch(d/_PY_TRAIN[i], xtr[part], ytr[part])
-        _write_batch(d/_PY_TEST, xte, yte)
+            _write_batch(d/PY_TRAIN_BATCHES[i], xtr[part], ytr[part])
+        _write_batch(d/PY_TEST_BATCH, xte, yte)
         with open(d/"batches.meta", "wb") as f: pickle.dump({b"label_names": [c.encode() for c in CIFAR10_CLASSES]}, f)
     elif layout == "folder":
         from PIL import Image
@@ -72,10 +72,10 @@ def detect_layout(root:Path) -> str|None:
     root = Path(root)
     if root.exists() and not root.is_dir(): raise GenlibError(f"CIFAR-10 path {root} is a file, not a directory")
     if not root.exists() or not any(p for p in root.iterdir() if not p.name.startswith(".")): return None
-    if (root/_PY_DIR).is_dir() or (root/_PY_TRAIN[0]).exists(): return "python"
+    if (root/PY_DIR).is_dir() or (root/PY_TRAIN_BATCHES[0]).exists(): return "python"
     if (root/"train").is_dir() and (root/"test").is_dir(): return "folder"
     found = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))[:8]
-    raise GenlibError(f"{root} does not look like CIFAR-10 (found {found}); expected {_PY_DIR}/ with data_batch_1..5 "
+    raise GenlibError(f"{root} does not look like CIFAR-10 (found {found}); expected {PY_DIR}/ with data_batch_1..5 "
                       f"and test_batch (the official python release), or train/<class>/ and test/<class>/ image folders")
 
 # %% ../nbs/01_data.ipynb #d7a1c0e2
@@ -107,10 +107,10 @@ def read_python_batch(path:Path) -> tuple[np.ndarray, np.ndarray]:
 
 def read_python_release(root:Path) -> dict:
     "Train and test arrays from `cifar-10-batches-py/` under (or at) `root`."
-    root = Path(root); d = root/_PY_DIR if (root/_PY_DIR).is_dir() else root
-    train = [read_python_batch(d/n) for n in _PY_TRAIN]
+    root = Path(root); d = root/PY_DIR if (root/PY_DIR).is_dir() else root
+    train = [read_python_batch(d/n) for n in PY_TRAIN_BATCHES]
     return {"train": (np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train])),
-            "test": read_python_batch(d/_PY_TEST)}
+            "test": read_python_batch(d/PY_TEST_BATCH)}
 
 # %% ../nbs/01_data.ipynb #dd5257c1
 def _read_image(p:Path) -> np.ndarray:
@@ -156,15 +156,15 @@ def download_cifar10(root:Path, # directory to download and extract into
         download_and_extract_archive(url, download_root=str(root), filename=Path(url).name, md5=md5, remove_finished=True)
     except Exception as e:
         raise GenlibError(f"CIFAR-10 is not under {root} and downloading it from {url} failed ({type(e).__name__}: {e}). "
-                          f"Put the official release there ({root}/{_PY_DIR}/data_batch_1..5, test_batch) or an image folder "
+                          f"Put the official release there ({root}/{PY_DIR}/data_batch_1..5, test_batch) or an image folder "
                           f"({root}/train/<class>/*.png, {root}/test/<class>/...), or point GENLIB_DATA or --data-dir at it") from None
     return root
 
 # %% ../nbs/01_data.ipynb #56c651a8
 def _signature(root:Path, layout:str) -> str:
     if layout == "python":
-        d = root/_PY_DIR if (root/_PY_DIR).is_dir() else root
-        items = [(n, (d/n).stat().st_size, (d/n).stat().st_mtime_ns) for n in (*_PY_TRAIN, _PY_TEST) if (d/n).exists()]
+        d = root/PY_DIR if (root/PY_DIR).is_dir() else root
+        items = [(n, (d/n).stat().st_size, (d/n).stat().st_mtime_ns) for n in (*PY_TRAIN_BATCHES, PY_TEST_BATCH) if (d/n).exists()]
     else:
         items = [(f"{s}/{c}", (root/s/c).stat().st_mtime_ns) for s in ("train", "test") for c in CIFAR10_CLASSES if (root/s/c).is_dir()]
     return hashlib.sha1(json.dumps([str(root.resolve()), layout, items]).encode()).hexdigest()

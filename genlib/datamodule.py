@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 import lightning as L
-from .core import GenlibError, to_float, derive_seed
+from .core import ArgumentError, GenlibError, to_float, derive_seed
 from .data import CIFAR10_CLASSES, load_cifar10
 
 
@@ -113,7 +113,7 @@ class CIFAR10DataModule(L.LightningDataModule):
                  progress:bool=True, # progress bars while downloading and decoding
                 ):
         super().__init__()
-        if batch_size < 1: raise GenlibError(f"--batch-size must be >= 1, got {batch_size}")
+        if batch_size < 1: raise ArgumentError(f"must be >= 1, got {batch_size}", "batch_size")
         data_dir = self.data_dir = str(data_dir) if data_dir is not None else None  # hparams hold plain types
         self.save_hyperparameters(ignore="progress"); self.progress = progress
         self.arrays, self.tensors = None, {}

@@ -8,10 +8,10 @@ import sys, math, inspect, contextlib
 from pathlib import Path
 import torch
 import lightning as L
-from .core import GenlibError, check_arg, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
+from .core import ArgumentError, GenlibError, check_arg, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
 from .datamodule import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
-from .callbacks import read_checkpoint
+from .core import read_checkpoint
 from .fid import get_extractor, default_reference
 from .fid_scores import reference_stats, reference_features, reference_images, model_scores
 
@@ -57,7 +57,7 @@ def sample(ckpt:str, # checkpoint to sample from
            **options, # options of the model's sampler (`genlib models MODEL` lists them)
           ) -> Path: # the PNG written
     "Draw `n` images from a trained model and save them as one grid."
-    check_arg(n >= 1, f"--n must be >= 1, got {n}")
+    check_arg(n >= 1, f"must be >= 1, got {n}", "n")
     m = load_module(ckpt).to(default_device())
     imgs = m.sample(n, seed=seed, **options)
     out = Path(out) if out else Path(ckpt).resolve().parent.parent/"samples.png"
@@ -101,13 +101,13 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     if metrics is None: return ["loss", "mse", "ssim"] if m.can_reconstruct else ["loss"]
     names = [k.strip().lower() for k in metrics.split(",") if k.strip()]
     bad = [k for k in names if k not in EVAL_METRICS]
-    check_arg(names and not bad, f"--metrics: unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(EVAL_METRICS)}")
+    check_arg(names and not bad, f": unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(EVAL_METRICS)}", "metrics")
     if not m.can_reconstruct and (rec := [k for k in names if k in ("mse", "bce", "ssim", "fid_recon")]):
-        raise GenlibError(f"--metrics {','.join(rec)} compare reconstructions with their inputs, and a {m.model_name} model does not reconstruct")
+        raise ArgumentError(f"{','.join(rec)} compare reconstructions with their inputs, and a {m.model_name} model does not reconstruct", "metrics")
     if "bpd" in names and m.bpd_term is None:
-        raise GenlibError(f"--metrics bpd: a {m.model_name} model declares no likelihood in bits/dim (bpd_term)")
+        raise ArgumentError(f"bpd: a {m.model_name} model declares no likelihood in bits/dim (bpd_term)", "metrics")
     if "nll" in names and m.nll_term is None:
-        raise GenlibError(f"--metrics nll: a {m.model_name} model declares no estimate of the negative log-likelihood besides bits/dim (nll_term); try --metrics bpd")
+        raise ArgumentError(f"nll: a {m.model_name} model declares no estimate of the negative log-likelihood besides bits/dim (nll_term); try --metrics bpd", "metrics")
     return names
 
 @torch.no_grad()
@@ -129,11 +129,11 @@ def evaluate(ckpt:str, # checkpoint to evaluate
             ) -> dict: # {"command", "model", "checkpoint", "split", "n_images", "losses", "metrics", "measured_with"}
     "Loss terms, bits/dim, reconstruction metrics (MSE, BCE, SSIM) and FID / Inception Score of a checkpoint."
     call = {k: v for k, v in locals().items() if k not in ("ckpt", "options")}  # the arguments, for the record
-    check_arg(split in ("train", "val", "test"), f"--split must be train, val or test, got {split!r}")
-    check_arg(batch_size >= 1, f"--batch-size must be >= 1, got {batch_size}")
-    check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
-    check_arg(n_samples >= 10, f"--n-samples must be >= 10, got {n_samples}")
-    check_arg(precision in ("32-true", "bf16-mixed"), f"--precision must be 32-true or bf16-mixed, got {precision!r}")
+    check_arg(split in ("train", "val", "test"), f"must be train, val or test, got {split!r}", "split")
+    check_arg(batch_size >= 1, f"must be >= 1, got {batch_size}", "batch_size")
+    check_arg(limit_batches is None or limit_batches >= 1, f"must be >= 1, got {limit_batches}", "limit_batches")
+    check_arg(n_samples >= 10, f"must be >= 10, got {n_samples}", "n_samples")
+    check_arg(precision in ("32-true", "bf16-mixed"), f"must be 32-true or bf16-mixed, got {precision!r}", "precision")
     dev = default_device()
     m = load_module(ckpt).to(dev)
     m.check_sample_options(options, likelihood=True)

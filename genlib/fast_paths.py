@@ -10,7 +10,7 @@ import lightning as L
 from .core import GenlibError, check_arg, atomic_write_json, default_device, error_summary
 from .model import get_model, model_names
 from .callbacks import device_description
-from .bench import _data_module, _fresh_model, _side_by_side, _timed_steps, data_throughput, plain_loop, step_memory, trainer_overhead, overhead_line
+from .bench import bench_data_module, fresh_model, side_by_side, timed_steps, data_throughput, plain_loop, step_memory, trainer_overhead, overhead_line
 
 
 # %% auto #0
@@ -40,7 +40,7 @@ def step_flops(model:str, # registered model name
     "The arithmetic of one training step (forward, backward; matrix products, convolutions and attention), counted by `torch.utils.flop_counter` on the model's plain step."
     from torch.utils.flop_counter import FlopCounterMode
     device = torch.device(device or default_device())
-    module, step = _fresh_model(model, device)
+    module, step = fresh_model(model, device)
     step(torch.rand(batch_size, 3, 32, 32, device=device))  # a first step apart: a data-dependent initialisation (a normalisation set from the first batch) runs once
     with FlopCounterMode(display=False) as counter: step(torch.rand(batch_size, 3, 32, 32, device=device))
     return int(counter.get_total_flops())
@@ -65,21 +65,21 @@ def time_fast_paths(models:list[str], # models to time
     peak = peak if peak is not None else peak_tflops(device)
     dms, res = {}, {}
     def dm_for(channels_last):
-        if channels_last not in dms: dms[channels_last] = _data_module(data, batch_size, 0, device, channels_last=channels_last)
+        if channels_last not in dms: dms[channels_last] = bench_data_module(data, batch_size, 0, device, channels_last=channels_last)
         return dms[channels_last]
     per_epoch = len(dm_for(False).loader("train"))
     check_arg(per_epoch >= warmup + 10, f"{per_epoch} batches of {batch_size} per epoch are too few to time {warmup} + 10 steps")
     steps = {}
     for model in models:
         calib, _ = plain_loop(model, dm_for(False), steps=2, warmup=1, device=device)
-        steps[model] = _timed_steps(calib, seconds, warmup, per_epoch)
+        steps[model] = timed_steps(calib, seconds, warmup, per_epoch)
         res[model] = {"flops_per_step": step_flops(model, batch_size, device), "peak_tflops": peak}
     # every model's quick paths first, then the ones that compile (minutes each): a run cut short loses the compiled ones
     order = [(m, n) for compiling in (False, True) for m in models for n in paths if bool(FAST_PATHS[n].get("compile")) == compiling
              and not (compiling and compile_models is not None and m not in compile_models)]
     for model, name in order:
         out, flops, opts = res[model], res[model]["flops_per_step"], FAST_PATHS[name]
-        try: r = _side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps[model], warmup, repeats, batch_size, device, opts)
+        try: r = side_by_side(model, data, dm_for(bool(opts.get("channels_last"))), steps[model], warmup, repeats, batch_size, device, opts)
         except Exception as e:  # one broken path (a compiler that fails on this machine) must not cost the others
             out[name] = {"options": opts, "error": error_summary(e)}
             progress(f"fast path         {model:8s} {name:18s} FAILED: {out[name]['error']}")
@@ -135,8 +135,8 @@ def run_benchmarks(data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_D
                    compile_models:str="all", # comma-separated models that also time the fast paths that compile (minutes each on a cold compiler); all: every model; none: no model
                   ) -> dict: # everything measured
     "Trainer overhead, data pipeline, memory and fast-path benchmarks, printed as ratios and saved as JSON after every measurement (a run stopped early keeps what it measured; `finished` says whether it ended)."
-    check_arg(seconds > 0, f"--seconds must be > 0, got {seconds}")
-    check_arg(repeats >= 1, f"--repeats must be >= 1, got {repeats}")
+    check_arg(seconds > 0, f"must be > 0, got {seconds}", "seconds")
+    check_arg(repeats >= 1, f"must be >= 1, got {repeats}", "repeats")
     names = lambda s: model_names() if s.strip() == "all" else [m.strip() for m in s.split(",") if m.strip()]
     compiling = None if compile_models.strip() == "all" else [] if compile_models.strip() == "none" else names(compile_models)
     for m in names(models) + names(memory_models) + (compiling or []): get_model(m)  # unknown names fail before anything runs

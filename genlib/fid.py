@@ -10,7 +10,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import torchvision.models.inception as tvi
-from .core import GenlibError, error_summary, to_float, import_object, file_sha256
+from .core import ArgumentError, GenlibError, error_summary, to_float, import_object, file_sha256
 from .classifier import CIFAR10Features
 
 # %% auto #0
@@ -118,7 +118,7 @@ def fetch_inception_weights(dest:str|Path|None=None, # file to write; None: the 
 def local_inception_weights(path:str|Path|None=None, # explicit file; wins over everything
                            ) -> Path|None: # None: this machine does not have them
     "The FID Inception weights file on this machine: `path`, $GENLIB_INCEPTION_WEIGHTS (each must exist when given), the torch hub cache."
-    for p, what in ((path, "--inception-weights"), (os.environ.get("GENLIB_INCEPTION_WEIGHTS"), "GENLIB_INCEPTION_WEIGHTS")):
+    for p, what in ((path, "inception_weights"), (os.environ.get("GENLIB_INCEPTION_WEIGHTS"), "GENLIB_INCEPTION_WEIGHTS")):
         if p:
             p = Path(p).expanduser()
             if not p.is_file(): raise GenlibError(f"{what} points at {p}, which does not exist; " + _missing_message("that is where it was looked for"))
@@ -190,8 +190,8 @@ def get_extractor(name:str="auto", # "auto", "inception", "cifar", "random-cnn",
     if name == "cifar": return CIFAR10Features()
     if name == "random-cnn": return RandomCNN()
     if ":" in name:
-        m = import_object(name, "--extractor")()
-        if not isinstance(m, nn.Module): raise GenlibError(f"--extractor {name!r} returned a {type(m).__name__}, not an nn.Module")
+        m = import_object(name, "extractor")()
+        if not isinstance(m, nn.Module): raise ArgumentError(f"{name!r} returned a {type(m).__name__}, not an nn.Module", "extractor")
         return m.eval().requires_grad_(False)
     raise GenlibError(f"unknown --extractor {name!r}; use {', '.join(EXTRACTORS)} or package.module:factory")
 

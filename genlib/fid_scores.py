@@ -26,7 +26,7 @@ REFERENCE_SPLITS = ("train", "val", "test", "full-train")
 
 def reference_images(split:str, data_dir:str|None=None) -> torch.Tensor:
     "uint8 images (N, 3, 32, 32) of a reference split."
-    check_arg(split in REFERENCE_SPLITS, f"--reference must be one of {', '.join(REFERENCE_SPLITS)}, got {split!r}")
+    check_arg(split in REFERENCE_SPLITS, f"must be one of {', '.join(REFERENCE_SPLITS)}, got {split!r}", "reference")
     dm = CIFAR10DataModule(data_dir); dm.prepare_data()
     if split == "full-train": return torch.from_numpy(np.array(dm.arrays["train"][0]))  # a writable copy of the memory map
     dm.setup(); return dm.tensors[split][0]
@@ -167,7 +167,7 @@ def model_scores(module, # a `GenerativeModule`
 class FIDTracker(L.Callback):
     "Every `every` epochs after validation: FID of `n_samples` model images against `reference`, logged as `val/fid`."
     def __init__(self, extractor:nn.Module, reference:FeatureStats, every:int=1, n_samples:int=5000, batch_size:int=250, seed:int=0):
-        check_arg(every >= 1, f"--fid-every must be >= 1, got {every}")
+        check_arg(every >= 1, f"must be >= 1, got {every}", "fid_every")
         self.extractor, self.reference, self.every, self.n, self.bs, self.seed = extractor, reference, every, n_samples, batch_size, seed
         self.measured_with = {}  # written into metrics.json by `MetricsJson`
     def on_validation_epoch_end(self, trainer, pl_module):

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_arg, EMA, GenlibError
+from .core import ArgumentError, check_arg, EMA
 from .metrics import bits_per_dim
 from .model import GenerativeModule, register_model
 from .flow_layers import dequantize
@@ -38,7 +38,7 @@ def sample_time(n:int, # number of times
                 device:torch.device|str="cpu",
                ) -> torch.Tensor: # (n,) times in [0, 1]
     "The time of each training image on its path."
-    check_arg(kind in TIME_SAMPLINGS, f"--time-sampling must be one of {', '.join(TIME_SAMPLINGS)}, got {kind!r}")
+    check_arg(kind in TIME_SAMPLINGS, f"must be one of {', '.join(TIME_SAMPLINGS)}, got {kind!r}", "time_sampling")
     if kind == "uniform": return torch.rand(n, generator=generator, device=device)
     return torch.sigmoid(torch.randn(n, generator=generator, device=device))
 
@@ -55,7 +55,7 @@ def straight_path(x0:torch.Tensor, # noise (B, ...)
 def _linear_sum_assignment():
     # scipy is imported here, not at the top: only this opt-in coupling needs it, and genlib installs without it
     try: from scipy.optimize import linear_sum_assignment
-    except ImportError: raise GenlibError("--coupling ot needs scipy, which genlib does not install: pip install scipy") from None
+    except ImportError: raise ArgumentError("ot needs scipy, which genlib does not install: pip install scipy", "coupling") from None
     return linear_sum_assignment
 
 def ot_pairing(x0:torch.Tensor, # noise (B, ...)
@@ -86,8 +86,8 @@ def ode_step(f, # f(state, t) -> its time derivative; a state is a tuple of tens
 
 def integrate(f, state:tuple, t0:float, t1:float, steps:int, solver:str="heun", path:bool=False):
     "Solve from t0 to t1 in `steps` equal steps; the final state, or with `path` the list of states at every step."
-    check_arg(solver in SOLVERS, f"--solver must be one of {', '.join(SOLVERS)}, got {solver!r}")
-    check_arg(steps >= 1, f"--steps must be >= 1, got {steps}")
+    check_arg(solver in SOLVERS, f"must be one of {', '.join(SOLVERS)}, got {solver!r}", "solver")
+    check_arg(steps >= 1, f"must be >= 1, got {steps}", "steps")
     h, states = (t1 - t0)/steps, [state]
     for i in range(steps):
         state = ode_step(f, state, t0 + i*h, h, solver)
@@ -144,7 +144,7 @@ def flow_nll(flow:FlowMatching, # the model; its `sampler` network is measured
              probes:int=1, # Hutchinson probes per image (Rademacher vectors, fixed along the solve); more lower the variance
             ) -> torch.Tensor: # -log p(y) in nats per image, y the uniformly dequantised images in [0, 1]
     "Negative log-likelihood by the instantaneous change of variables, log p1(x1) = log p0(x0) - integral of div v, with Hutchinson's estimate of the divergence."
-    check_arg(probes >= 1, f"--probes must be >= 1, got {probes}")
+    check_arg(probes >= 1, f"must be >= 1, got {probes}", "probes")
     net, D = flow.sampler, x[0].numel()
     with torch.inference_mode(False), torch.enable_grad():  # Lightning's test loop runs in inference mode; the divergence needs autograd
         x1 = to_signed(dequantize(x.clone(), generator))
@@ -185,11 +185,11 @@ class FlowMatchingModule(GenerativeModule):
                  grad_clip:float=1.0, # clip the gradient norm to this (0: off)
                 ):
         super().__init__()
-        check_arg(time_sampling in TIME_SAMPLINGS, f"--time-sampling must be one of {', '.join(TIME_SAMPLINGS)}, got {time_sampling!r}")
-        check_arg(coupling in COUPLINGS, f"--coupling must be one of {', '.join(COUPLINGS)}, got {coupling!r}")
+        check_arg(time_sampling in TIME_SAMPLINGS, f"must be one of {', '.join(TIME_SAMPLINGS)}, got {time_sampling!r}", "time_sampling")
+        check_arg(coupling in COUPLINGS, f"must be one of {', '.join(COUPLINGS)}, got {coupling!r}", "coupling")
         if coupling == "ot": _linear_sum_assignment()  # a missing scipy fails here, not at the first step
-        check_arg(ema == 0 or 0 < ema < 1, f"--ema must be in (0, 1) (or 0 for no averaging), got {ema}")
-        check_arg(grad_clip >= 0, f"--grad-clip must be >= 0, got {grad_clip}")
+        check_arg(ema == 0 or 0 < ema < 1, f"must be in (0, 1) (or 0 for no averaging), got {ema}", "ema")
+        check_arg(grad_clip >= 0, f"must be >= 0, got {grad_clip}", "grad_clip")
         channel_mults, attention = list(channel_mults), list(attention)  # plain lists in hparams.yaml
         self.save_hyperparameters()
         self.net = FlowMatching(ema, channels=channels, channel_mults=tuple(channel_mults), blocks=blocks, attention=tuple(attention),

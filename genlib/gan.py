@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from lightning.pytorch.utilities import rank_zero_warn
 from .core import check_arg, EMA
 from .model import GenerativeModule, register_model
-from .ae import up
+from .layers import up
 
 # %% auto #0
 __all__ = ['D_NORMS', 'GAN_LOSSES', 'DCGANGenerator', 'DCGANDiscriminator', 'd_loss', 'g_loss', 'DCGAN', 'gan_health',
@@ -24,8 +24,8 @@ class DCGANGenerator(nn.Module):
                  channels:tuple=(512, 256, 128, 64), # channels at 4, 8, 16 and 32 pixels
                 ):
         super().__init__()
-        check_arg(latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
-        check_arg(len(channels) == 4, f"--g-channels needs 4 numbers (4, 8, 16, 32 pixels), got {list(channels)}")
+        check_arg(latent_dim >= 1, f"must be >= 1, got {latent_dim}", "latent_dim")
+        check_arg(len(channels) == 4, f"needs 4 numbers (4, 8, 16, 32 pixels), got {list(channels)}", "g_channels")
         self.latent_dim = latent_dim
         self.net = nn.Sequential(
             nn.ConvTranspose2d(latent_dim, channels[0], 4, 1, 0, bias=False), nn.BatchNorm2d(channels[0]), nn.ReLU(inplace=True),
@@ -42,8 +42,8 @@ class DCGANDiscriminator(nn.Module):
                  norm:str="batch", # "batch" (the original report's) or "spectral" normalisation
                 ):
         super().__init__()
-        check_arg(norm in D_NORMS, f"--d-norm must be one of {', '.join(D_NORMS)}, got {norm!r}")
-        check_arg(len(channels) == 4, f"--d-channels needs 4 numbers (16, 8, 4, 2 pixels), got {list(channels)}")
+        check_arg(norm in D_NORMS, f"must be one of {', '.join(D_NORMS)}, got {norm!r}", "d_norm")
+        check_arg(len(channels) == 4, f"needs 4 numbers (16, 8, 4, 2 pixels), got {list(channels)}", "d_channels")
         sn = norm == "spectral"
         conv = lambda *a: nn.utils.parametrizations.spectral_norm(nn.Conv2d(*a, bias=True)) if sn else nn.Conv2d(*a, bias=False)
         layers, cin = [], 3
@@ -135,10 +135,10 @@ class GANModule(GenerativeModule):
                  d_channels:tuple=(64, 128, 256, 512), # discriminator channels at 16, 8, 4, 2 pixels
                 ):
         super().__init__()
-        check_arg(loss in GAN_LOSSES, f"--loss must be one of {', '.join(GAN_LOSSES)}, got {loss!r}")
-        check_arg(lr_d is None or (lr_d > 0 and math.isfinite(lr_d)), f"--lr-d must be a positive number, got {lr_d}")
-        check_arg(len(betas) == 2 and all(0 <= b < 1 for b in betas), f"--betas must be two numbers in [0, 1), got {list(betas)}")
-        check_arg(ema == 0 or 0 < ema < 1, f"--ema must be in (0, 1) (or 0 for no averaging), got {ema}")
+        check_arg(loss in GAN_LOSSES, f"must be one of {', '.join(GAN_LOSSES)}, got {loss!r}", "loss")
+        check_arg(lr_d is None or (lr_d > 0 and math.isfinite(lr_d)), f"must be a positive number, got {lr_d}", "lr_d")
+        check_arg(len(betas) == 2 and all(0 <= b < 1 for b in betas), f"must be two numbers in [0, 1), got {list(betas)}", "betas")
+        check_arg(ema == 0 or 0 < ema < 1, f"must be in (0, 1) (or 0 for no averaging), got {ema}", "ema")
         betas, g_channels, d_channels = list(betas), list(g_channels), list(d_channels)  # plain lists in hparams.yaml
         self.save_hyperparameters()
         self.automatic_optimization = False

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_metrics.ipynb #5d259899
 from __future__ import annotations
-import math, hashlib, json, warnings
+import math, json, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch

@@ -98,9 +98,9 @@ class GenerativeModule(L.LightningModule):
         "Fail, naming the option, when `options` has one the sampler (or the likelihood) does not take."
         opts = {**self.sample_options(), **(self.likelihood_options() if likelihood else {})}
         if bad := sorted(set(options) - set(opts)):
-            have = ", ".join("--" + k.replace("_", "-") for k in opts) or "none"
+            have = ", ".join(opts) or "none"
             what = "sampler and likelihood have" if likelihood else "sampler has"
-            raise GenlibError(f"a {self.model_name} model's {what} no option {', '.join('--' + k.replace('_', '-') for k in bad)} "
+            raise GenlibError(f"a {self.model_name} model's {what} no option {', '.join(bad)} "
                               f"(its options: {have})")
 
     def prepare_sampling(self):

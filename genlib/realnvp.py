@@ -39,11 +39,11 @@ class RealNVP(nn.Module):
                  glow_steps:int=4, # glow: flow steps (actnorm, 1x1 convolution, coupling) per level
                 ):
         super().__init__()
-        check_arg(architecture in ARCHITECTURES, f"--architecture must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}")
+        check_arg(architecture in ARCHITECTURES, f"must be one of {', '.join(ARCHITECTURES)}, got {architecture!r}", "architecture")
         squeezes = num_scales if architecture == "glow" else num_scales - 1
-        check_arg(num_scales >= 1 and image_size % 2**squeezes == 0, f"--num-scales {num_scales} needs an image size divisible by {2**squeezes}")
+        check_arg(num_scales >= 1 and image_size % 2**squeezes == 0, f"{num_scales} needs an image size divisible by {2**squeezes}", "num_scales")
         check_arg(blocks >= 0 and features >= 1 and flat_layers >= 1 and glow_steps >= 1,
-                  "--blocks must be >= 0, --features, --flat-layers and --glow-steps >= 1")
+                  "must be >= 0, --features, --flat-layers and --glow-steps >= 1", "blocks")
         self.image_size, self.dequantize, self.temperature = image_size, dequantize, temperature
         self.pre = LogitTransform(alpha if logit else None)
         layers, c, s = [], 3, image_size
@@ -109,7 +109,7 @@ class RealNVP(nn.Module):
                temperature:float|None=None, # latents ~ N(0, T^2 I); below 1 trades variety for cleaner images; None: the model's default
               ) -> torch.Tensor:
         "n images in [0, 1] from latents ~ N(0, T^2 I), T = `temperature` or the default (drawn on the CPU with `generator`)."
-        check_arg(temperature is None or temperature > 0, f"--temperature must be > 0, got {temperature}")
+        check_arg(temperature is None or temperature > 0, f"must be > 0, got {temperature}", "temperature")
         z = (temperature or self.temperature)*torch.randn(n, 3*self.image_size**2, generator=generator)
         return self.decode(z.to(next(self.parameters()).device)).clamp(0, 1)
 
@@ -145,10 +145,10 @@ class RealNVPModule(GenerativeModule):
                  warmup_steps:int=0, # the learning rate rises linearly from 0 over this many steps
                 ):
         super().__init__()
-        check_arg(weight_decay >= 0, f"--weight-decay must be >= 0, got {weight_decay}")
-        check_arg(temperature > 0, f"--temperature must be > 0, got {temperature}")
-        check_arg(optimizer in OPTIMIZERS, f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
-        check_arg(warmup_steps >= 0, f"--warmup-steps must be >= 0, got {warmup_steps}")
+        check_arg(weight_decay >= 0, f"must be >= 0, got {weight_decay}", "weight_decay")
+        check_arg(temperature > 0, f"must be > 0, got {temperature}", "temperature")
+        check_arg(optimizer in OPTIMIZERS, f"must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}", "optimizer")
+        check_arg(warmup_steps >= 0, f"must be >= 0, got {warmup_steps}", "warmup_steps")
         self.save_hyperparameters()
         self.net = RealNVP(32, architecture, num_scales, blocks, features, flat_layers, bounded_scale, zero_init, logit, dequantize,
                            temperature=temperature, glow_steps=glow_steps)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from lightning.fabric.utilities.data import AttributeDict
 import yaml
 import matplotlib.pyplot as plt
-from .core import GenlibError, atomic_write, _same, check_arg
+from .core import ArgumentError, GenlibError, atomic_write, same_value, check_arg
 from .model import recorded_model
 from .compare import plot_runs
 
@@ -36,7 +36,7 @@ def _configuration(cls:type|None, hp:dict) -> str:
     "Hyperparameters that differ from the model's defaults, and the batch size."
     if cls is not None: defaults = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items() if k != "self"}
     else: defaults = {k: None for k in hp if k != "data_dir"}  # a model this installation does not have: all of it
-    diff = {k: hp[k] for k in defaults if k in hp and not _same(hp[k], defaults[k])}  # in the constructor's order
+    diff = {k: hp[k] for k in defaults if k in hp and not same_value(hp[k], defaults[k])}  # in the constructor's order
     if "batch_size" in hp: diff["batch_size"] = hp["batch_size"]
     return ", ".join(f"{k}={','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in diff.items()) or "defaults"
 
@@ -145,7 +145,7 @@ def report(runs_dir:str, # folder of runs (searched recursively for metrics.json
     out = Path(out) if out else Path(runs_dir)
     rows = [run_summary(r, runs_dir) for r in runs]
     try: cols = tuple(float(m) for m in str(minutes).split(",") if m.strip())
-    except ValueError: raise GenlibError(f"--minutes expects comma-separated numbers, got {minutes!r}") from None
+    except ValueError: raise ArgumentError(f"expects comma-separated numbers, got {minutes!r}", "minutes") from None
     md = f"# Runs under {runs_dir}\n\n" + report_table(rows)
     if per_minute := minutes_table(rows, cols): md += "\n## Quality per minute\n\n" + per_minute
     bpd_tags = dict.fromkeys(f"val/{row['model_class'].bpd_term}" for row in rows if getattr(row["model_class"], "bpd_term", None))

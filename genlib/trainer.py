@@ -11,13 +11,14 @@ import torch
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
-from .core import GenlibError, command_line, check_arg, writable_dir_error
+from .core import ArgumentError, command_line, check_arg, writable_dir_error
 from .data import data_description
 from .datamodule import CIFAR10DataModule
 from .fid import get_extractor
 from .fid_scores import FIDTracker, reference_stats
 from .model import get_model
-from .callbacks import read_checkpoint, AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson
+from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson
+from .core import read_checkpoint
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'use_optimizer_impl', 'EpochEndValidation', 'OptimizerImpl',
@@ -32,12 +33,12 @@ def use_optimizer_impl(optimizer:torch.optim.Optimizer, # an optimiser, fresh or
                        impl:str, # "default" (PyTorch's choice), "foreach" or "fused"
                       ) -> torch.optim.Optimizer: # the same optimiser, switched
     "Switch an optimiser to PyTorch's foreach update (a few kernels over all tensors at once) or its fused one (one kernel for the whole update), as its `foreach=`/`fused=` arguments would have."
-    check_arg(impl in OPTIMIZER_IMPLS, f"--optimizer-impl must be one of {', '.join(OPTIMIZER_IMPLS)}, got {impl!r}")
+    check_arg(impl in OPTIMIZER_IMPLS, f"must be one of {', '.join(OPTIMIZER_IMPLS)}, got {impl!r}", "optimizer_impl")
     if impl == "default": return optimizer
     for group in optimizer.param_groups:
         if impl not in group:
-            raise GenlibError(f"--optimizer-impl {impl}: {type(optimizer).__name__} has no {impl} implementation in torch {torch.__version__} "
-                              f"(Adam, AdamW and SGD have both)")
+            raise ArgumentError(f"{impl}: {type(optimizer).__name__} has no {impl} implementation in torch {torch.__version__} "
+                              f"(Adam, AdamW and SGD have both)", "optimizer_impl")
         group[impl] = True
         if impl == "foreach" and "fused" in group: group["fused"] = False
         if impl == "fused" and "foreach" in group: group["foreach"] = False
@@ -75,7 +76,7 @@ def train_command(model:str, # model name or import path
 def _parse_devices(devices):
     if isinstance(devices, str) and devices.strip().lstrip("-").isdigit(): devices = int(devices)
     if isinstance(devices, int):
-        check_arg(devices >= 1 or devices == -1, f"--devices must be >= 1 (or -1 for all), got {devices}")
+        check_arg(devices >= 1 or devices == -1, f"must be >= 1 (or -1 for all), got {devices}", "devices")
     return devices
 
 def train(model:str, # a model name (`genlib models`) or an import path package.module:Class
@@ -114,30 +115,30 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     "Train a genlib model on CIFAR-10 and return its run folder."
     call = {k: v for k, v in locals().items() if k not in ("model", "model_kwargs", "callbacks")}  # the arguments, for the record
     cls = get_model(model)
-    check_arg(epochs >= 1, f"--epochs must be >= 1, got {epochs}")
-    check_arg(batch_size >= 1, f"--batch-size must be >= 1, got {batch_size}")
-    check_arg(max_minutes is None or (max_minutes > 0 and math.isfinite(max_minutes)), f"--max-minutes must be a positive number, got {max_minutes}")
-    check_arg(lr is None or (lr > 0 and math.isfinite(lr)), f"--lr must be a positive number, got {lr}")
-    check_arg(latent_dim is None or latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
-    check_arg(limit_batches is None or limit_batches >= 1, f"--limit-batches must be >= 1, got {limit_batches}")
-    check_arg(limit_val_batches is None or limit_val_batches >= 1, f"--limit-val-batches must be >= 1, got {limit_val_batches}")
-    check_arg(ckpt_every >= 0, f"--ckpt-every must be >= 0, got {ckpt_every}")
+    check_arg(epochs >= 1, f"must be >= 1, got {epochs}", "epochs")
+    check_arg(batch_size >= 1, f"must be >= 1, got {batch_size}", "batch_size")
+    check_arg(max_minutes is None or (max_minutes > 0 and math.isfinite(max_minutes)), f"must be a positive number, got {max_minutes}", "max_minutes")
+    check_arg(lr is None or (lr > 0 and math.isfinite(lr)), f"must be a positive number, got {lr}", "lr")
+    check_arg(latent_dim is None or latent_dim >= 1, f"must be >= 1, got {latent_dim}", "latent_dim")
+    check_arg(limit_batches is None or limit_batches >= 1, f"must be >= 1, got {limit_batches}", "limit_batches")
+    check_arg(limit_val_batches is None or limit_val_batches >= 1, f"must be >= 1, got {limit_val_batches}", "limit_val_batches")
+    check_arg(ckpt_every >= 0, f"must be >= 0, got {ckpt_every}", "ckpt_every")
     check_arg(val_every_minutes is None or (val_every_minutes > 0 and math.isfinite(val_every_minutes)),
-              f"--val-every-minutes must be a positive number, got {val_every_minutes}")
-    check_arg(num_nodes >= 1, f"--num-nodes must be >= 1, got {num_nodes}")
+              f"must be a positive number, got {val_every_minutes}", "val_every_minutes")
+    check_arg(num_nodes >= 1, f"must be >= 1, got {num_nodes}", "num_nodes")
     if fid_every is None: fid_every = cls.default_fid_every
-    check_arg(fid_every >= 0, f"--fid-every must be >= 0, got {fid_every}")
-    check_arg(fid_samples >= 2, f"--fid-samples must be >= 2, got {fid_samples}")
-    check_arg(precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    check_arg(compile_mode in COMPILE_MODES, f"--compile-mode must be one of {', '.join(COMPILE_MODES)}, got {compile_mode!r}")
-    check_arg(optimizer_impl in OPTIMIZER_IMPLS, f"--optimizer-impl must be one of {', '.join(OPTIMIZER_IMPLS)}, got {optimizer_impl!r}")
+    check_arg(fid_every >= 0, f"must be >= 0, got {fid_every}", "fid_every")
+    check_arg(fid_samples >= 2, f"must be >= 2, got {fid_samples}", "fid_samples")
+    check_arg(precision in PRECISIONS, f"must be one of {', '.join(PRECISIONS)}, got {precision!r}", "precision")
+    check_arg(compile_mode in COMPILE_MODES, f"must be one of {', '.join(COMPILE_MODES)}, got {compile_mode!r}", "compile_mode")
+    check_arg(optimizer_impl in OPTIMIZER_IMPLS, f"must be one of {', '.join(OPTIMIZER_IMPLS)}, got {optimizer_impl!r}", "optimizer_impl")
     devices = _parse_devices(devices)
     several = num_nodes > 1 or devices == -1 or (isinstance(devices, int) and devices > 1) or \
               (devices == "auto" and accelerator in ("auto", "gpu", "cuda") and torch.cuda.device_count() > 1)
     if cls.ddp_unused_parameters and (strategy == "ddp" or (strategy == "auto" and several)):
         strategy = "ddp_find_unused_parameters_true"
     if accelerator == "cpu" and isinstance(devices, int) and devices > (os.cpu_count() or 1):
-        raise GenlibError(f"--devices {devices} asks for more CPU processes than this machine has cores ({os.cpu_count()})")
+        raise ArgumentError(f"{devices} asks for more CPU processes than this machine has cores ({os.cpu_count()})", "devices")
     params = inspect.signature(cls.__init__).parameters
     for k, v in (("lr", lr), ("latent_dim", latent_dim), *model_kwargs.items()):
         if v is None: continue
@@ -146,18 +147,18 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
 
     out = Path(out).expanduser(); base = out/cls.model_name
     if (err := writable_dir_error(out)) is not None:
-        raise GenlibError(f"--out {out} is not writable ({err.strerror}); choose another directory")
+        raise ArgumentError(f"{out} is not writable ({err.strerror}); choose another directory", "out")
     ckpt_path = None
     if resume:
         done = [v for v in _versions(base) if (base/f"version_{v}"/"checkpoints"/"last.ckpt").exists()]
-        if not done: raise GenlibError(f"--resume: no {base}/version_*/checkpoints/last.ckpt to continue; train without --resume first")
+        if not done: raise ArgumentError(f": no {base}/version_*/checkpoints/last.ckpt to continue; start a run without resume first", "resume")
         version = done[-1]; ckpt_path = base/f"version_{version}"/"checkpoints"/"last.ckpt"
         hp = read_checkpoint(ckpt_path).get("hyper_parameters", {})
         changed = {k: v for k, v in model_kwargs.items() if k in hp and hp[k] != v}
         if changed:
-            raise GenlibError(f"--resume continues {ckpt_path.parent.parent} with its own hyperparameters "
-                              f"({', '.join(f'{k}={hp[k]}' for k in changed)}); drop {', '.join('--' + k.replace('_', '-') for k in changed)} "
-                              f"or start a new run without --resume")
+            raise ArgumentError(f"continues {ckpt_path.parent.parent} with its own hyperparameters "
+                              f"({', '.join(f'{k}={hp[k]}' for k in changed)}); drop {', '.join(changed)} "
+                              f"or start a new run without resume", "resume")
         module = cls(**hp)
     else:
         # DDP re-runs the command in a child process per device: the children inherit the parent's run folder.

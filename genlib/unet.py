@@ -47,7 +47,7 @@ class SelfAttention(nn.Module):
     "Multi-head self-attention over the H x W positions of (B, C, H, W), residual."
     def __init__(self, c:int, heads:int=4):
         super().__init__()
-        check_arg(c % heads == 0, f"--heads {heads} must divide the {c} channels of an attention layer")
+        check_arg(c % heads == 0, f"{heads} must divide the {c} channels of an attention layer", "heads")
         self.norm, self.qkv, self.out, self.heads = group_norm(c), nn.Conv2d(c, 3*c, 1), zero_init(nn.Conv2d(c, c, 1)), heads
     def forward(self, x, temb=None):
         B, C, H, W = x.shape
@@ -75,12 +75,12 @@ class UNet(nn.Module):
                  dropout:float=0.1, # dropout inside the residual blocks
                 ):
         super().__init__()
-        check_arg(channels >= 4 and channels % 4 == 0, f"--channels must be a positive multiple of 4, got {channels}")
-        check_arg(1 <= len(channel_mults) <= 5, f"--channel-mults needs 1 to 5 numbers (one per resolution from 32 pixels), got {list(channel_mults)}")
-        check_arg(blocks >= 1, f"--blocks must be >= 1, got {blocks}")
-        check_arg(0 <= dropout < 1, f"--dropout must be in [0, 1), got {dropout}")
+        check_arg(channels >= 4 and channels % 4 == 0, f"must be a positive multiple of 4, got {channels}", "channels")
+        check_arg(1 <= len(channel_mults) <= 5, f"needs 1 to 5 numbers (one per resolution from 32 pixels), got {list(channel_mults)}", "channel_mults")
+        check_arg(blocks >= 1, f"must be >= 1, got {blocks}", "blocks")
+        check_arg(0 <= dropout < 1, f"must be in [0, 1), got {dropout}", "dropout")
         sizes = [32 >> i for i in range(len(channel_mults))]
-        check_arg(set(attention) <= set(sizes), f"--attention {list(attention)}: this U-Net's resolutions are {sizes}")
+        check_arg(set(attention) <= set(sizes), f"{list(attention)}: this U-Net's resolutions are {sizes}", "attention")
         tdim, self.channels = 4*channels, channels
         self.time = nn.Sequential(nn.Linear(channels, tdim), nn.SiLU(), nn.Linear(tdim, tdim))
         level = lambda cin, cout, size: Level([ResBlock(cin, cout, tdim, dropout), *([SelfAttention(cout, heads)] if size in attention else [])])

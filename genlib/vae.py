@@ -9,9 +9,9 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import check_arg
-from .metrics import kld_gaussian, bits_per_dim  # n_bins=1 for a discrete likelihood: no term for the width of a bin
-from .model import GenerativeModule, register_model
-from .ae import ConvEncoder, ConvDecoder, GaussianMixture, LatentDensityModule
+from .metrics import kld_gaussian, bits_per_dim
+from .model import register_model
+from .layers import ConvEncoder, ConvDecoder, GaussianMixture, LatentDensityModule
 
 # %% auto #0
 __all__ = ['LIKELIHOODS', 'LOG_CDFS', 'LOG_SCALE_MIN', 'IMAGES', 'SAMPLE_FROM', 'discretized_log_prob', 'logistic_mixture_nll',
@@ -85,8 +85,8 @@ class PixelLikelihood(nn.Module):
                  components:int=5, # logistic-mixture: components per pixel
                 ):
         super().__init__()
-        check_arg(kind in LIKELIHOODS, f"--likelihood must be one of {', '.join(LIKELIHOODS)}, got {kind!r}")
-        check_arg(components >= 1, f"--mixture-components must be >= 1, got {components}")
+        check_arg(kind in LIKELIHOODS, f"must be one of {', '.join(LIKELIHOODS)}, got {kind!r}", "likelihood")
+        check_arg(components >= 1, f"must be >= 1, got {components}", "mixture_components")
         self.kind = kind
         self.channels = {"logistic-mixture": 10*components, "logistic": 6}.get(kind, 3)
         # the Gaussian's log sigma, per colour channel; starts at sigma = 0.1 (about 25 levels)
@@ -111,7 +111,7 @@ class PixelLikelihood(nn.Module):
     def mode(self, params):  # the same as the mean but for the mixture
         return logistic_mixture_mode(params) if self.kind == "logistic-mixture" else self.mean(params)
     def image(self, params, which:str="mean"):
-        check_arg(which in IMAGES, f"--image must be mean or mode, got {which!r}")
+        check_arg(which in IMAGES, f"must be mean or mode, got {which!r}", "image")
         return self.mean(params) if which == "mean" else self.mode(params)
 
 # %% ../nbs/11_vae.ipynb #b25ef1f4
@@ -128,8 +128,8 @@ class VAE(nn.Module):
                  spatial_latent:bool=False, # z is `latent_dim` channels at each position of the encoder's last stage, not one vector
                 ):
         super().__init__()
-        check_arg(latent_dim >= 1, f"--latent-dim must be >= 1, got {latent_dim}")
-        check_arg(sample_from in SAMPLE_FROM, f"--sample-from must be density or prior, got {sample_from!r}")
+        check_arg(latent_dim >= 1, f"must be >= 1, got {latent_dim}", "latent_dim")
+        check_arg(sample_from in SAMPLE_FROM, f"must be density or prior, got {sample_from!r}", "sample_from")
         self.sample_from = sample_from
         self.likelihood = PixelLikelihood(likelihood, mixture_components)
         self.encoder = ConvEncoder(2*latent_dim, channels, spatial=spatial_latent)
@@ -206,8 +206,8 @@ class VAEModule(LatentDensityModule):
                  spatial_latent:bool=False, # z is latent_dim channels at each position of the encoder's last stage (an 8 x 8 map with two stages)
                 ):
         super().__init__()
-        check_arg(beta > 0 and math.isfinite(beta), f"--beta must be a positive number, got {beta}")
-        check_arg(kl_warmup >= 0, f"--kl-warmup must be >= 0, got {kl_warmup}")
+        check_arg(beta > 0 and math.isfinite(beta), f"must be a positive number, got {beta}", "beta")
+        check_arg(kl_warmup >= 0, f"must be >= 0, got {kl_warmup}", "kl_warmup")
         channels = list(channels)
         self.save_hyperparameters()
         self.net = VAE(latent_dim, tuple(channels), sample_from, density_components, likelihood, mixture_components, spatial_latent)
@@ -239,8 +239,8 @@ class VAEModule(LatentDensityModule):
                          iw_batch:int=1000, # decoder passes per forward: lower it when memory runs out
                         ):
         "The importance-weighted bound per image, in bits/dim (`genlib evaluate --metrics nll`)."
-        check_arg(iw_samples >= 1 and iw_batch >= 1, f"--iw-samples and --iw-batch must be >= 1, got {iw_samples} and {iw_batch}")
-        check_arg(self.net.likelihood.discrete, "--metrics nll needs a discrete likelihood; the bernoulli decoder gives none")
+        check_arg(iw_samples >= 1 and iw_batch >= 1, f"and iw_batch must be >= 1, got {iw_samples} and {iw_batch}", "iw_samples")
+        check_arg(self.net.likelihood.discrete, "nll needs a discrete likelihood; the bernoulli decoder gives none", "metrics")
         return {"iwae_bpd": bits_per_dim(self.net.iw_nll(x, iw_samples, iw_batch), x[0].numel(), n_bins=1)}
 
 def _old_log_sigma(state, prefix, *args):  # checkpoints from before PixelLikelihood kept the Gaussian's sigma on the module

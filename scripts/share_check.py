@@ -13,10 +13,10 @@ def steps_per_second(model:str, data:str|None, batch_size:int, seconds:float, ba
     "Training steps per second of `model`'s plain loop over `seconds`, after warm-up (and after every process reached `barrier`)."
     import torch
     from genlib.core import default_device
-    from genlib.bench import _data_module, _fresh_model, _sync
+    from genlib.bench import bench_data_module, fresh_model, _sync
     device = default_device()
-    dm = _data_module(data, batch_size, 0, device)
-    module, step = _fresh_model(model, device)
+    dm = bench_data_module(data, batch_size, 0, device)
+    module, step = fresh_model(model, device)
     def batches():
         while True: yield from dm.loader("train")
     it = batches()

@@ -4,7 +4,7 @@ from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
 from conftest import genlib, GENLIB, clean_env, SMALL
-from genlib.callbacks import read_checkpoint
+from genlib.core import read_checkpoint
 
 RUN_FILES = ["hparams.yaml", "metrics.json", "checkpoints/best.ckpt", "checkpoints/last.ckpt",
              "images/reconstructions_epoch000.png"]

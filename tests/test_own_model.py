@@ -2,7 +2,7 @@
 import os, json
 from pathlib import Path
 import pytest
-from genlib.callbacks import read_checkpoint
+from genlib.core import read_checkpoint
 from conftest import genlib
 
 MODEL = '''

@@ -3,7 +3,8 @@ import os, time, signal, random, subprocess, multiprocessing as mp, torch, pytes
 from pathlib import Path
 from conftest import genlib, GENLIB, clean_env
 from genlib.core import GenlibError
-from genlib.callbacks import read_checkpoint, AtomicCheckpointIO
+from genlib.callbacks import AtomicCheckpointIO
+from genlib.core import read_checkpoint
 from genlib.compare import read_scalars
 
 ARGS = ["--epochs", 3, "--batch-size", 8, "--ckpt-every", 5, "--seed", 1, "--deterministic", "--no-progress", "--no-test"]
