@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_arg
+from .errors import check_arg
 from .model import register_model
 from .layers import ConvDecoder, ConvEncoder, GaussianMixture, LatentDensityModule
 

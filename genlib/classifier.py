@@ -11,7 +11,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import lightning as L
-from .core import GenlibError, check_arg, to_float, atomic_torch_save, default_device, device_description, quietly, file_sha256
+from .core import to_float, atomic_torch_save, default_device, device_description, quietly, file_sha256
+from .errors import GenlibError, check_arg
 from .datamodule import CIFAR10DataModule
 
 # %% auto #0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, math, bisect
 from pathlib import Path
 import matplotlib.pyplot as plt
-from .core import check_arg
+from .errors import check_arg
 from .trainer import train
 from .model import get_model
 

@@ -12,37 +12,14 @@ from torch.optim.swa_utils import update_bn
 import torchvision.utils as vutils
 import matplotlib.pyplot as plt
 from fastcore.docments import docments
+from .errors import GenlibError, check_arg, flag_name
+
 
 # %% auto #0
-__all__ = ['KNOWN_WARNINGS', 'GenlibError', 'flag_name', 'ArgumentError', 'check_arg', 'error_summary', 'to_float', 'to_uint8',
-           'atomic_write', 'atomic_torch_save', 'atomic_write_json', 'read_checkpoint', 'remove_stale_temps',
-           'writable_dir_error', 'same_value', 'command_line', 'keyword_options', 'default_device', 'file_sha256',
-           'device_description', 'import_object', 'derive_seed', 'quiet_warnings', 'quietly', 'image_grid',
-           'save_image_grid', 'show_images', 'EMA']
-
-# %% ../nbs/00_core.ipynb #d7fafd3b
-class GenlibError(Exception):
-    "A problem the user can fix; its message names the problem and the fix. The CLI prints it as one line."
-
-# %% ../nbs/00_core.ipynb #3ed82fec
-def flag_name(arg:str) -> str:
-    "The command-line flag of a Python argument: `batch_size` -> `--batch-size`. The one place genlib translates names."
-    return "--" + arg.replace("_", "-")
-
-class ArgumentError(GenlibError):
-    "A bad value for the Python argument `arg`: the message names `arg`; the command line names its flag instead (`as_flag`)."
-    def __init__(self, msg:str, arg:str):
-        self.msg, self.arg = msg, arg
-        super().__init__(self._text(arg))
-    def _text(self, name): return f"{name}{'' if self.msg[:1] in ':,' else ' '}{self.msg}"
-    def as_flag(self) -> str: return self._text(flag_name(self.arg))
-
-def check_arg(ok:bool, # condition that must hold
-              msg:str, # what was wrong, e.g. "must be >= 1, got 0" (after the argument's name), or a whole sentence
-              arg:str|None=None, # the argument it is about, e.g. "epochs": raises `ArgumentError`
-             ):
-    "Raise `ArgumentError(msg, arg)` (or `GenlibError(msg)` without `arg`) unless `ok`."
-    if not ok: raise ArgumentError(msg, arg) if arg else GenlibError(msg)
+__all__ = ['KNOWN_WARNINGS', 'error_summary', 'to_float', 'to_uint8', 'atomic_write', 'atomic_torch_save', 'atomic_write_json',
+           'read_checkpoint', 'remove_stale_temps', 'writable_dir_error', 'same_value', 'command_line',
+           'keyword_options', 'default_device', 'file_sha256', 'device_description', 'import_object', 'derive_seed',
+           'quiet_warnings', 'quietly', 'image_grid', 'save_image_grid', 'show_images', 'EMA']
 
 # %% ../nbs/00_core.ipynb #c0e7a1d3
 def error_summary(e:BaseException, # the exception to quote

@@ -8,7 +8,8 @@ import os, pickle, json, hashlib
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
-from .core import GenlibError, atomic_write, atomic_write_json, writable_dir_error
+from .core import atomic_write, atomic_write_json, writable_dir_error
+from .errors import GenlibError
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'CIFAR10_URL', 'CIFAR10_MD5', 'PY_DIR', 'PY_TRAIN_BATCHES', 'PY_TEST_BATCH', 'data_dir',

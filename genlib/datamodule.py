@@ -8,7 +8,8 @@ import math
 import numpy as np
 import torch
 import lightning as L
-from .core import ArgumentError, GenlibError, to_float, derive_seed
+from .core import to_float, derive_seed
+from .errors import ArgumentError, GenlibError
 from .data import CIFAR10_CLASSES, load_cifar10
 
 

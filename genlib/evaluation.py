@@ -8,7 +8,8 @@ import sys, math, inspect, contextlib
 from pathlib import Path
 import torch
 import lightning as L
-from .core import ArgumentError, GenlibError, check_arg, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
+from .core import command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
+from .errors import ArgumentError, GenlibError, check_arg
 from .datamodule import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
 from .core import read_checkpoint

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os, time, platform
 import torch
 import lightning as L
-from .core import GenlibError, check_arg, atomic_write_json, default_device, error_summary
+from .core import atomic_write_json, default_device, error_summary
+from .errors import GenlibError, check_arg
 from .model import get_model, model_names
 from .callbacks import device_description
 from .bench import bench_data_module, fresh_model, side_by_side, timed_steps, data_throughput, plain_loop, step_memory, trainer_overhead, overhead_line

@@ -10,7 +10,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import torchvision.models.inception as tvi
-from .core import ArgumentError, GenlibError, error_summary, to_float, import_object, file_sha256
+from .core import error_summary, to_float, import_object, file_sha256
+from .errors import ArgumentError, GenlibError
 from .classifier import CIFAR10Features
 
 # %% auto #0
@@ -121,7 +122,9 @@ def local_inception_weights(path:str|Path|None=None, # explicit file; wins over 
     for p, what in ((path, "inception_weights"), (os.environ.get("GENLIB_INCEPTION_WEIGHTS"), "GENLIB_INCEPTION_WEIGHTS")):
         if p:
             p = Path(p).expanduser()
-            if not p.is_file(): raise GenlibError(f"{what} points at {p}, which does not exist; " + _missing_message("that is where it was looked for"))
+            if not p.is_file():
+                msg = f"points at {p}, which does not exist; " + _missing_message("that is where it was looked for")
+                raise ArgumentError(msg, what) if what == "inception_weights" else GenlibError(f"{what} {msg}")
             return p
     return hub_weights_path() if hub_weights_path().is_file() else None
 

@@ -10,7 +10,8 @@ import torch
 from torch import nn
 import lightning as L
 from tqdm.auto import tqdm
-from .core import GenlibError, check_arg, to_float, to_uint8, derive_seed, atomic_torch_save
+from .core import to_float, to_uint8, derive_seed, atomic_torch_save
+from .errors import GenlibError, check_arg
 from .data import cache_dir, data_dir as find_data_dir
 from .datamodule import CIFAR10DataModule
 from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall

@@ -9,7 +9,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from lightning.pytorch.utilities import rank_zero_warn
-from .core import check_arg, EMA
+from .core import EMA
+from .errors import check_arg
 from .model import GenerativeModule, register_model
 from .layers import up
 

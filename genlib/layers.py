@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-from .core import check_arg
+from .errors import check_arg
 from .model import GenerativeModule
 
 # %% auto #0

@@ -12,7 +12,8 @@ from torch import nn
 import torch.nn.functional as F
 from torchmetrics import Metric
 from torchmetrics.utilities import dim_zero_cat
-from .core import GenlibError, check_arg, atomic_torch_save
+from .core import atomic_torch_save
+from .errors import GenlibError, check_arg
 
 # %% auto #0
 __all__ = ['MSE', 'BCE', 'kld_gaussian', 'KLD', 'gaussian_window', 'ssim', 'ssim_loss', 'SSIM', 'bits_per_dim', 'BitsPerDim',

@@ -9,7 +9,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 import lightning as L
-from .core import GenlibError, derive_seed, import_object, keyword_options
+from .core import derive_seed, import_object, keyword_options
+from .errors import GenlibError
 from .metrics import ssim
 
 # %% auto #0
@@ -45,6 +46,7 @@ class GenerativeModule(L.LightningModule):
     nll_term: str|None = None  # a term of `likelihood_terms`: a tighter estimate of the NLL in bits/dim than bpd_term (`--metrics nll`), or None
     nll_kind: str = ""  # what that number is, as for bpd_kind
     reference_numbers: tuple = ()  # (metric, value, source) to print beside this model's runs in `genlib report`
+    presets: dict = {}  # named sets of hyperparameters, {"cpu": {"channels": 32, ...}}: `train(model, preset="cpu")`, `genlib train MODEL --preset cpu`
     noise_seed: int = 0  # the run's seed, set by `train`
 
     def __init_subclass__(cls, **kwargs):

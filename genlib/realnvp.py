@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-from .core import check_arg
+from .errors import check_arg
 from .metrics import bits_per_dim
 from .model import GenerativeModule, register_model
 from .flow_layers import ActNorm, AffineCoupling, ChannelCoupling, GlowST, InvConv1x1, LogitTransform, ResNetST, SimpleST, Squeeze, channel_mask, checkerboard_mask, dequantize

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 from lightning.fabric.utilities.data import AttributeDict
 import yaml
 import matplotlib.pyplot as plt
-from .core import ArgumentError, GenlibError, atomic_write, same_value, check_arg
+from .core import atomic_write, same_value
+from .errors import ArgumentError, GenlibError, check_arg
 from .model import recorded_model
 from .compare import plot_runs
 

@@ -11,7 +11,8 @@ import torch
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
-from .core import ArgumentError, command_line, check_arg, writable_dir_error
+from .core import command_line, writable_dir_error
+from .errors import ArgumentError, check_arg
 from .data import data_description
 from .datamodule import CIFAR10DataModule
 from .fid import get_extractor
@@ -86,6 +87,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           batch_size:int=128, # training batch size per device
           lr:float|None=None, # learning rate; None: the model's default
           latent_dim:int|None=None, # latent size for models that have one; None: the model's default
+          preset:str|None=None, # a named set of the model's hyperparameters (`genlib models MODEL` lists them), e.g. cpu; hyperparameters given beside it win
           seed:int=0, # seed of weights, data order and flips
           out:str="runs", # root folder of runs: OUT/MODEL/version_K
           accelerator:str="auto", # "auto", "cpu", "gpu", ...
@@ -115,6 +117,10 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     "Train a genlib model on CIFAR-10 and return its run folder."
     call = {k: v for k, v in locals().items() if k not in ("model", "model_kwargs", "callbacks")}  # the arguments, for the record
     cls = get_model(model)
+    given_kwargs = dict(model_kwargs)  # what the command line repeats: the preset's values come from its name
+    if preset is not None:
+        check_arg(preset in cls.presets, f"{preset!r} is not a preset of model {model!r}; its presets: {', '.join(cls.presets) or 'none'}", "preset")
+        model_kwargs = {**cls.presets[preset], **model_kwargs}
     check_arg(epochs >= 1, f"must be >= 1, got {epochs}", "epochs")
     check_arg(batch_size >= 1, f"must be >= 1, got {batch_size}", "batch_size")
     check_arg(max_minutes is None or (max_minutes > 0 and math.isfinite(max_minutes)), f"must be a positive number, got {max_minutes}", "max_minutes")
@@ -190,7 +196,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
         precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
         callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl),
                    *([EpochEndValidation()] if val_every_minutes is not None else []), *(callbacks or []),
-                   MetricsJson(best, {"command": train_command(model, {**call, **model_kwargs}), "data": data_description(data_dir)})],
+                   MetricsJson(best, {"command": train_command(model, {**call, **given_kwargs}), "data": data_description(data_dir)})],
         plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
         limit_test_batches=limit_batches, val_check_interval=None if val_every_minutes is None else timedelta(minutes=val_every_minutes),
         log_every_n_steps=min(50, limit_batches or 50), enable_progress_bar=progress, enable_model_summary=progress)

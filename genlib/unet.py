@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_arg
+from .errors import check_arg
 
 
 # %% auto #0

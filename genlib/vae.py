@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import check_arg
+from .errors import check_arg
 from .metrics import kld_gaussian, bits_per_dim
 from .model import register_model
 from .layers import ConvEncoder, ConvDecoder, GaussianMixture, LatentDensityModule

@@ -2,7 +2,7 @@
 import os, time, signal, random, subprocess, multiprocessing as mp, torch, pytest
 from pathlib import Path
 from conftest import genlib, GENLIB, clean_env
-from genlib.core import GenlibError
+from genlib.errors import GenlibError
 from genlib.callbacks import AtomicCheckpointIO
 from genlib.core import read_checkpoint
 from genlib.compare import read_scalars
