@@ -36,7 +36,7 @@ def test_train_one_epoch_on_real_cifar10(real_data, tmp_path):
     m = check_run(tmp_path/"ae"/"version_0")
     assert m["global_step"] == 20 and m["val"]["mse"] < 0.06  # 20 steps already beat the mean image (MSE ~0.062)
 
-@pytest.mark.parametrize("args,msg", [  # the console script's exit code and one line; 20_cli tests the messages in-process
+@pytest.mark.parametrize("args,msg", [  # the console script's exit code and one line; 27_cli tests the messages in-process
     (("train", "ae", "--batch-size", 0), "--batch-size must be >= 1, got 0"),
     (("train", "ae", "--data-dir", "{tmp}", "--epochs", 1, "--out", "{tmp}/runs"), "does not look like CIFAR-10"),
 ])
@@ -94,7 +94,7 @@ def test_evaluate_offline_in_the_shipped_feature_space(tmp_path):
     ev = json.loads(r.stdout)
     assert {"fid", "kid", "kid_std", "precision", "recall"} <= set(ev["metrics"]) and ev["metrics"]["fid"] > 0
     fx = ev["measured_with"]["fid"]["extractor"]
-    assert fx["name"] == "cifar10-classifier" and len(fx["weights_sha256"]) == 64 and "02b_classifier" in fx["made_by"]
+    assert fx["name"] == "cifar10-classifier" and len(fx["weights_sha256"]) == 64 and "06_classifier" in fx["made_by"]
     assert ev["measured_with"]["fid"]["reference"]["split"] == "test" and ev["measured_with"]["recall"]["reference"]["n"] == 300
     assert "--extractor cifar" in r.stderr and "genlib weights" in r.stderr  # one line says which feature space, and how to get the standard one
 
