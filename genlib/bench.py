@@ -8,6 +8,7 @@ import time, pickle, tempfile, statistics, collections, traceback, warnings
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 import numpy as np
 import torch
 from torch import nn
@@ -22,8 +23,8 @@ from .model import get_model, logs_this_step
 
 # %% auto #0
 __all__ = ['READBACK_METHODS', 'HOST_COPIES', 'ReadbackCounter', 'count_readbacks', 'seconds_per_step', 'StepTimer',
-           'pipeline_step_time', 'fresh_model', 'bench_data_module', 'plain_loop', 'timed_steps', 'side_by_side',
-           'overhead_line', 'trainer_overhead', 'data_throughput', 'trained_parameters', 'step_memory']
+           'pipeline_step_time', 'plain_step', 'fresh_model', 'bench_data_module', 'plain_loop', 'timed_steps',
+           'side_by_side', 'overhead_line', 'trainer_overhead', 'data_throughput', 'trained_parameters', 'step_memory']
 
 # %% ../nbs/24_bench.ipynb #f3c4c8ab
 READBACK_METHODS = ("item", "tolist", "__bool__", "__int__", "__float__", "__index__", "cpu", "numpy")  # each makes the host wait for the device
@@ -149,6 +150,22 @@ def _optimizers(got) -> list:
     if isinstance(got, (list, tuple)): return [o for g in got for o in _optimizers(g)]
     return []
 
+def plain_step(module) -> Callable[[torch.Tensor], None]:
+    "The hand-written training step (no Lightning, no logging) that does a model's work: the model's own `plain_step()` when it declares one (a GAN's two optimisers, a weight average), else `compute_losses` -> `backward` -> `step` with its `configure_optimizers()`."
+    if hasattr(module, "plain_step"): return module.plain_step()
+    opt, sched = module.configure_optimizers(), None
+    if isinstance(opt, dict) and isinstance(opt.get("optimizer"), torch.optim.Optimizer):  # Lightning's {"optimizer", "lr_scheduler"}
+        opt, sched = opt["optimizer"], opt.get("lr_scheduler")
+        sched = sched.get("scheduler") if isinstance(sched, dict) else sched  # stepped per training step, as "interval": "step" asks
+    if not isinstance(opt, torch.optim.Optimizer):
+        raise GenlibError(f"{type(module).__name__}.configure_optimizers returns {type(opt).__name__}, not one optimiser: "
+                          "give the model a plain_step() method that returns its hand-written step")
+    def step(x):
+        loss = module.compute_losses(x)["loss"]
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        if sched is not None: sched.step()
+    return step
+
 def fresh_model(model:str, device, seed:int=0, channels_last:bool=False, compile:bool=False, compile_mode:str="default",
                  optimizer_impl:str="default", precision:str="32-true"):
     "A newly built genlib model on `device` and its plain training step with the same fast paths as `train(**options)`; seeded as `train` seeds before it builds the model."
@@ -164,7 +181,7 @@ def fresh_model(model:str, device, seed:int=0, channels_last:bool=False, compile
             for opt in _optimizers(got): use_optimizer_impl(opt, optimizer_impl)
             return got
         module.configure_optimizers = configure_optimizers
-    step = module.plain_step()
+    step = plain_step(module)
     if precision == "bf16-mixed":  # Lightning's bf16-mixed: autocast around the step (bfloat16 matmuls and convolutions, float32 weights)
         plain = step
         def step(x):

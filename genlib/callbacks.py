@@ -97,7 +97,7 @@ class MetricsJson(L.Callback):
             "best_score": float(best.best_model_score) if best is not None and best.best_model_score is not None else None,
             "best_checkpoint": best.best_model_path if best is not None else None,
             "measured_with": {k: v for cb in trainer.callbacks for k, v in getattr(cb, "measured_with", {}).items()},
-            "bpd_kind": pl_module.bpd_kind,  # the instance's: it may depend on the hyperparameters
+            "bpd_kind": getattr(pl_module, "bpd_kind", ""),  # the instance's: it may depend on the hyperparameters
             "wall_time_s": self._wall_time(),
             "curve": self.curve,  # every validation: wall-clock seconds since training started (validation included), step, values
             "hardware": device_description(trainer.strategy.root_device), "world_size": trainer.world_size, **self.info,

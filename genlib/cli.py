@@ -4,7 +4,7 @@
 
 # %% ../nbs/27_cli.ipynb #cb1d4bd6
 from __future__ import annotations
-import ast, io, json, sys, tokenize, importlib.util
+import ast, io, json, sys, inspect, tokenize, importlib.util
 from pathlib import Path
 import click
 from .errors import GenlibError, ArgumentError, flag_name
@@ -53,7 +53,8 @@ def click_type(anno:str, # the annotation as written, e.g. "float|None", "tuple[
                default=None, # the default: its type decides where the annotation says nothing more
               ) -> click.ParamType|None: # None: an on/off switch (`--name/--no-name`)
     "The click type of a parameter, from its annotation: `bool` a switch, `int`, `float`, `str`; tuples and lists comma-separated, of the annotated item type (else of the default's items)."
-    a = str(anno).replace(" ", "")
+    if anno is inspect.Parameter.empty: anno = ""  # no annotation (a model written without them)
+    a = (anno.__name__ if isinstance(anno, type) else str(anno).replace("typing.", "")).replace(" ", "")
     parts = [p for p in a.split("|") if p not in ("None", "")] or [""]
     a = parts[0] if len(parts) == 1 else "|".join(parts)
     if a == "bool" or (not a and isinstance(default, bool)): return None
@@ -117,9 +118,9 @@ def parse_sample_args(ckpt:str, # a checkpoint
     "The sampler options (and likelihood options) of the checkpoint's model given on the command line."
     if not args: return {}
     from genlib.core import read_checkpoint
-    from genlib.evaluation import checkpoint_model
+    from genlib.evaluation import checkpoint_model, likelihood_options
     ck = read_checkpoint(ckpt); m = checkpoint_model(ck, ckpt)(**ck.get("hyper_parameters", {}))
-    opts = {**m.sample_options(), **(m.likelihood_options() if likelihood else {})}
+    opts = {**m.sample_options(), **(likelihood_options(m) if likelihood else {})}
     owner = f"an option of the {ck['genlib_model']} model's sampler" + (" or likelihood" if likelihood else "")
     return parse_flags(opts, args, owner, f"see `genlib models {ck['genlib_model']}`")
 
@@ -151,6 +152,7 @@ def _models_cmd(model):
     "List the models, or the presets, hyperparameters, sampler options and likelihood options of MODEL (flags of `genlib train MODEL`, `genlib sample`, `genlib evaluate`)."
     _quiet()
     from genlib.model import get_model, model_names
+    from genlib.evaluation import likelihood_options
     for name in [model] if model else model_names():
         cls = get_model(name)
         click.echo(f"{name}: {(cls.__doc__ or '').strip()}")
@@ -159,7 +161,7 @@ def _models_cmd(model):
             click.echo(f" preset {preset} (--preset {preset}): " + " ".join(f"{flag_name(k)} {','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in hp.items()))
         m = cls()
         sections = [("hyperparameters (genlib train)", model_options(name)), ("sampler options (genlib sample, genlib evaluate)", m.sample_options())]
-        if lik := m.likelihood_options(): sections.append(("likelihood options (genlib evaluate --metrics bpd,nll)", lik))
+        if lik := likelihood_options(m): sections.append(("likelihood options (genlib evaluate --metrics bpd,nll)", lik))
         for title, opts in sections:
             click.echo(f" {title}:" + ("" if opts else " none"))
             for k, (anno, default, doc) in opts.items(): click.echo(f"  {flag_name(k):<22} {doc}  [default: {default}]")

@@ -5,10 +5,11 @@
 # %% ../nbs/14_evaluation.ipynb #535c6521
 from __future__ import annotations
 import sys, math, inspect, contextlib
+from typing import Protocol
 from pathlib import Path
 import torch
 import lightning as L
-from .core import command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
+from .core import keyword_options, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
 from .errors import ArgumentError, GenlibError, check_arg
 from .datamodule import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
@@ -17,7 +18,8 @@ from .fid import get_extractor, default_reference
 from .fid_scores import reference_stats, reference_features, reference_images, model_scores
 
 # %% auto #0
-__all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'sample', 'split_terms', 'evaluate']
+__all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'sample', 'LikelihoodModel', 'declared', 'likelihood_options',
+           'split_terms', 'evaluate']
 
 # %% ../nbs/14_evaluation.ipynb #fee6d6dc
 def checkpoint_model(ck:dict, # a loaded checkpoint
@@ -64,6 +66,28 @@ def sample(ckpt:str, # checkpoint to sample from
     out = Path(out) if out else Path(ckpt).resolve().parent.parent/"samples.png"
     return save_image_grid(imgs, out, nrow)
 
+# %% ../nbs/14_evaluation.ipynb #cbcb267c
+class LikelihoodModel(Protocol):
+    "What a model with a likelihood declares, as class attributes (or properties) and a method; every one is optional."
+    bpd_term: str|None  # the term (of `eval_terms` or `likelihood_terms`) that is bits/dim: `genlib evaluate --metrics bpd`, the report
+    bpd_kind: str  # what that number is: an exact likelihood, a bound, an estimate or a proxy, and how it was made
+    nll_term: str|None  # a term of `likelihood_terms`: a tighter estimate of the negative log-likelihood in bits/dim (`--metrics nll`)
+    nll_kind: str  # what that number is, as for bpd_kind
+    def likelihood_terms(self, x:torch.Tensor, **options) -> dict[str, torch.Tensor]: ...  # terms only `evaluate` computes
+
+_UNDECLARED = {"bpd_term": None, "bpd_kind": "", "nll_term": None, "nll_kind": ""}
+
+def declared(m, # a model (class or instance)
+             name:str, # a declaration of `LikelihoodModel`
+            ):
+    "The model's declaration `name`, or what not declaring it means (None for a term, \"\" for a kind)."
+    return getattr(m, name, _UNDECLARED[name])
+
+def likelihood_options(m) -> dict:
+    "{name: (annotation, default, doc)}: the keyword options of the model's `likelihood_terms` after `x` (an ODE solver's steps, a number of probes): flags of `genlib evaluate`."
+    f = getattr(type(m) if not isinstance(m, type) else m, "likelihood_terms", None)
+    return keyword_options(f, skip=("x",)) if f is not None else {}
+
 # %% ../nbs/14_evaluation.ipynb #201ffe47
 def split_terms(module:GenerativeModule, # the model
                 dm:CIFAR10DataModule, # the data (set up)
@@ -73,22 +97,30 @@ def split_terms(module:GenerativeModule, # the model
                 likelihood:dict|None=None, # also compute `likelihood_terms` with these options; None: not
                 likelihood_for:tuple|None=None, # ... for these terms: not when `eval_terms` has them all; None: always
                 precision:str="32-true", # Lightning's precision of the test loop: "32-true", or "bf16-mixed" (autocast) to see what bf16 does to the terms
-               ) -> tuple[dict, int, dict]: # ({term: mean over the split}, number of images, {per-image term: standard error of its mean})
+               ) -> tuple[dict, int, dict, bool]: # ({term: mean over the split}, number of images, {per-image term: standard error of its mean}, whether likelihood_terms ran)
     "Means of `eval_terms` (and `likelihood_terms` when asked) over a split, through Lightning's test loop; standard errors of the per-image terms."
     loader = dm.loader(split, shuffle=False)
     n = min(len(dm.tensors[split][0]), min(len(loader), limit_batches or len(loader))*loader.batch_size)
-    module.test_likelihood, module.test_likelihood_for, module.test_likelihood_computed = likelihood, likelihood_for, False
+    computed = []
+    if likelihood is not None:  # for this test run only, the model's eval_terms also compute its likelihood terms
+        def eval_terms(x, plain=module.eval_terms):
+            terms = plain(x)
+            if likelihood_for is None or set(likelihood_for) - terms.keys():
+                terms.update(module.likelihood_terms(x, **likelihood)); computed.append(True)
+            return terms
+        module.eval_terms = eval_terms
     try:
         with quietly(stdout=False), contextlib.redirect_stdout(sys.stderr):  # the progress bar: stdout is the command's JSON
             trainer = L.Trainer(accelerator="gpu" if default_device().type == "cuda" else "cpu", devices=1, logger=False,
                                 enable_checkpointing=False, enable_model_summary=False, enable_progress_bar=progress,
                                 limit_test_batches=limit_batches or 1.0, precision=precision)
             got = trainer.test(module, dataloaders=loader, verbose=False)[0]
-    finally: module.test_likelihood = module.test_likelihood_for = None
+    finally:
+        if likelihood is not None: del module.eval_terms  # the class's again
     got = {k.removeprefix("test/"): float(v) for k, v in got.items()}
     squares = {k.removesuffix(SQUARE_SUFFIX): v for k, v in got.items() if k.endswith(SQUARE_SUFFIX)}
     stderr = {k: math.sqrt(max(sq - got[k]**2, 0.0)/max(n - 1, 1)) for k, sq in squares.items()}
-    return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr
+    return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr, bool(computed)
 
 # %% ../nbs/14_evaluation.ipynb #7f362c12
 EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "kid", "pr", "fid_recon", "is")
@@ -96,7 +128,7 @@ _SAMPLE_METRICS = ("fid", "kid", "pr", "is")  # scores of samples
 _RECONSTRUCTION_TERMS = {"mse": "recon_mse", "bce": "recon_bce", "ssim": "ssim"}  # `--metrics` name: the term `eval_terms` logs
 
 def _likelihood_metrics(m:GenerativeModule) -> list[tuple]:  # (metric, the model's term, what kind of number it is)
-    return [("bpd", m.bpd_term, m.bpd_kind), ("nll", m.nll_term, m.nll_kind)]
+    return [("bpd", declared(m, "bpd_term"), declared(m, "bpd_kind")), ("nll", declared(m, "nll_term"), declared(m, "nll_kind"))]
 
 def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     if metrics is None: return ["loss", "mse", "ssim"] if m.can_reconstruct else ["loss"]
@@ -105,9 +137,9 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     check_arg(names and not bad, f": unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(EVAL_METRICS)}", "metrics")
     if not m.can_reconstruct and (rec := [k for k in names if k in ("mse", "bce", "ssim", "fid_recon")]):
         raise ArgumentError(f"{','.join(rec)} compare reconstructions with their inputs, and a {m.model_name} model does not reconstruct", "metrics")
-    if "bpd" in names and m.bpd_term is None:
+    if "bpd" in names and declared(m, "bpd_term") is None:
         raise ArgumentError(f"bpd: a {m.model_name} model declares no likelihood in bits/dim (bpd_term)", "metrics")
-    if "nll" in names and m.nll_term is None:
+    if "nll" in names and declared(m, "nll_term") is None:
         raise ArgumentError(f"nll: a {m.model_name} model declares no estimate of the negative log-likelihood besides bits/dim (nll_term); try --metrics bpd", "metrics")
     return names
 
@@ -137,9 +169,9 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     check_arg(precision in ("32-true", "bf16-mixed"), f"must be 32-true or bf16-mixed, got {precision!r}", "precision")
     dev = default_device()
     m = load_module(ckpt).to(dev)
-    m.check_sample_options(options, likelihood=True)
+    m.check_options(options, {**m.sample_options(), **likelihood_options(m)}, "sampler and likelihood have")
     sampler_defaults = {k: d for k, (_, d, _) in m.sample_options().items()}
-    likelihood_defaults = {k: d for k, (_, d, _) in m.likelihood_options().items()}
+    likelihood_defaults = {k: d for k, (_, d, _) in likelihood_options(m).items()}
     sample_options = {k: v for k, v in options.items() if k in sampler_defaults}
     likelihood = {**likelihood_defaults, **{k: v for k, v in options.items() if k in likelihood_defaults}}
     names = _metric_list(metrics, m)
@@ -156,7 +188,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     likelihood_for = [term for metric, term, _ in _likelihood_metrics(m) if metric in names]
     if {"loss", "bpd", "nll", *_RECONSTRUCTION_TERMS} & set(names):
         torch.manual_seed(seed)  # random parts of the losses (a posterior sample, dequantisation noise) repeat
-        terms, res["n_images"], stderr = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for,
+        terms, res["n_images"], stderr, computed = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for,
                                                      precision)
         res["class_counts"] = _counted(dm, split, res["n_images"])
         if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in _RECONSTRUCTION_TERMS.values()}
@@ -167,7 +199,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
             res["metrics"][metric] = terms[term]
             res["measured_with"][metric] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": term, "kind": kind, "precision": precision,
                                             "standard_error": stderr.get(term),
-                                            **({"options": likelihood} if likelihood and m.test_likelihood_computed else {})}
+                                            **({"options": likelihood} if likelihood and computed else {})}
         res["metrics"].update({k: terms[t] for k, t in _RECONSTRUCTION_TERMS.items() if k in names})
     if fx is not None:
         reference = reference or default_reference(fx)

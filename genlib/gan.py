@@ -16,7 +16,7 @@ from .layers import up
 
 # %% auto #0
 __all__ = ['D_NORMS', 'GAN_LOSSES', 'DCGANGenerator', 'DCGANDiscriminator', 'd_loss', 'g_loss', 'DCGAN', 'gan_health',
-           'GANModule']
+           'adversarial_step', 'GANModule']
 
 # %% ../nbs/19_gan.ipynb #5a646ac2
 class DCGANGenerator(nn.Module):
@@ -114,6 +114,34 @@ def gan_health(d_losses:torch.Tensor, # the discriminator's loss at each step of
                 f"to step): training is stuck; look at the samples for collapse and try another --lr / --lr-d")
     return None
 
+# %% ../nbs/19_gan.ipynb #abebc375
+def _grad_norm(net:nn.Module) -> torch.Tensor:
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm([p.grad for p in net.parameters() if p.grad is not None])))
+
+def adversarial_step(G:nn.Module, # the generator
+                     D:nn.Module, # the discriminator (logits)
+                     x:torch.Tensor, # real images (B, 3, 32, 32) in [0, 1]
+                     z:torch.Tensor, # latents (B, latent_dim)
+                     opt_d, opt_g, # the two optimisers
+                     kind:str="bce", # the loss: "bce" or "hinge"
+                     backward=torch.Tensor.backward, # how a loss is backpropagated
+                     check=None, # called with {"d_loss": ...}, then {"g_loss": ...}, before each optimiser step
+                    ) -> dict[str, torch.Tensor]: # both losses, both gradient norms, D's mean probabilities (nothing read back)
+    "One discriminator step and one generator step."
+    fake = G(z)
+    real_logits, fake_logits = D(x), D(fake.detach())
+    terms = {"d_loss": d_loss(real_logits, fake_logits, kind)}
+    if check: check({"d_loss": terms["d_loss"]})
+    opt_d.zero_grad(set_to_none=True); backward(terms["d_loss"]); terms["grad_norm_d"] = _grad_norm(D); opt_d.step()
+    D.requires_grad_(False)
+    try:
+        terms["g_loss"] = g_loss(D(fake), kind)
+        if check: check({"g_loss": terms["g_loss"]})
+        opt_g.zero_grad(set_to_none=True); backward(terms["g_loss"]); terms["grad_norm_g"] = _grad_norm(G); opt_g.step()
+    finally: D.requires_grad_(True)
+    terms.update(d_real=torch.sigmoid(real_logits).mean(), d_fake=torch.sigmoid(fake_logits).mean())
+    return terms
+
 # %% ../nbs/19_gan.ipynb #aae4da4f
 @register_model("gan")
 class GANModule(GenerativeModule):
@@ -155,15 +183,11 @@ class GANModule(GenerativeModule):
         self.net.generator.compile(mode=mode); self.net.discriminator.compile(mode=mode)
 
     def plain_step(self):
-        "The hand-written step of the PyTorch DCGAN example (D on real and detached fake, then G), with D frozen while G's loss is backpropagated (its weight gradients are not needed there) and the weight average: what `genlib bench` times the pipeline against."
+        "The same step without Lightning, with plain `backward` and the weight average: what `genlib bench` times the pipeline against."
         G, D, hp = self.net.generator, self.net.discriminator, self.hparams
         opt_g, opt_d = self.configure_optimizers()
         def step(x):
-            fake = G(torch.randn(len(x), hp.latent_dim, device=x.device))
-            opt_d.zero_grad(set_to_none=True); d_loss(D(x), D(fake.detach()), hp.loss).backward(); opt_d.step()
-            D.requires_grad_(False)  # as Lightning's toggle_optimizer does in genlib's step: no gradients of D's weights in G's backward
-            opt_g.zero_grad(set_to_none=True); g_loss(D(fake), hp.loss).backward(); opt_g.step()
-            D.requires_grad_(True)
+            adversarial_step(G, D, x, torch.randn(len(x), hp.latent_dim, device=x.device), opt_d, opt_g, hp.loss)
             if self.net.generator_ema is not None: self.net.generator_ema.update(G)
         return step
 
@@ -176,32 +200,16 @@ class GANModule(GenerativeModule):
         return {"d_loss": d_loss(real, fake, kind), "g_loss": g_loss(fake, kind),
                 "d_real": torch.sigmoid(real).mean(), "d_fake": torch.sigmoid(fake).mean()}
 
-    def _step(self, opt, loss, net, name, losses):
-        losses[name] = loss
-        self.check_finite({name: loss}, "train")  # recorded on the device; no checkpoint is written after a non-finite step
-        opt.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        grads = [p.grad for p in net.parameters() if p.grad is not None]
-        losses[f"grad_norm_{name[0]}"] = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
-        opt.step()
-
     def training_step(self, batch, batch_idx):
         x = batch[0]
         opt_g, opt_d = self.optimizers()
-        G, D, kind, losses = self.net.generator, self.net.discriminator, self.hparams.loss, {}
-        fake = G(self._noise(len(x), self.step_generator()))  # a resumed run draws the same latents
-        self.toggle_optimizer(opt_d)  # only D's parameters take gradients
-        real_logits, fake_logits = D(x), D(fake.detach())
-        self._step(opt_d, d_loss(real_logits, fake_logits, kind), D, "d_loss", losses)
-        self.untoggle_optimizer(opt_d)
-        self.toggle_optimizer(opt_g)
-        self._step(opt_g, g_loss(D(fake), kind), G, "g_loss", losses)
-        self.untoggle_optimizer(opt_g)
-        if self.net.generator_ema is not None: self.net.generator_ema.update(G)
-        losses = {k: v.detach() for k, v in losses.items()}
-        losses["d_real"], losses["d_fake"] = torch.sigmoid(real_logits).mean().detach(), torch.sigmoid(fake_logits).mean().detach()
-        self.log_losses("train", losses, len(x))
-        self._epoch_d.append(losses["d_loss"]); self._epoch_g.append(losses["g_loss"])
+        z = self._noise(len(x), self.step_generator())  # a resumed run draws the same latents
+        terms = adversarial_step(self.net.generator, self.net.discriminator, x, z, opt_d, opt_g, self.hparams.loss,
+                                 backward=self.manual_backward, check=lambda t: self.check_finite(t, "train"))
+        if self.net.generator_ema is not None: self.net.generator_ema.update(self.net.generator)
+        terms = {k: v.detach() for k, v in terms.items()}
+        self.log_losses("train", terms, len(x))
+        self._epoch_d.append(terms["d_loss"]); self._epoch_g.append(terms["g_loss"])
 
     def on_train_epoch_end(self):
         super().on_train_epoch_end()

@@ -5,7 +5,6 @@
 # %% ../nbs/10_model.ipynb #709e7ff8
 from __future__ import annotations
 import math, importlib.metadata
-from typing import Callable
 import torch
 import torch.nn.functional as F
 import lightning as L
@@ -41,11 +40,6 @@ class GenerativeModule(L.LightningModule):
     progress_keys: tuple = ("loss",)  # loss terms shown in the progress bar
     default_fid_every: int = 0  # `train(fid_every=None)` tracks a cheap FID every this many epochs (0: off)
     ddp_unused_parameters: bool = False  # True: a backward pass uses only some parameters (two optimisers), DDP must look for the rest
-    bpd_term: str|None = None  # the loss term that is bits/dim (`genlib evaluate --metrics bpd`, the report), or None
-    bpd_kind: str = ""  # what that number is: an exact likelihood, a bound or a proxy, and how it was made (a property when it depends on the hyperparameters)
-    nll_term: str|None = None  # a term of `likelihood_terms`: a tighter estimate of the NLL in bits/dim than bpd_term (`--metrics nll`), or None
-    nll_kind: str = ""  # what that number is, as for bpd_kind
-    reference_numbers: tuple = ()  # (metric, value, source) to print beside this model's runs in `genlib report`
     presets: dict = {}  # named sets of hyperparameters, {"cpu": {"channels": 32, ...}}: `train(model, preset="cpu")`, `genlib train MODEL --preset cpu`
     noise_seed: int = 0  # the run's seed, set by `train`
 
@@ -82,7 +76,7 @@ class GenerativeModule(L.LightningModule):
               ) -> torch.Tensor: # images (n, 3, 32, 32) in [0, 1]
         "Draw `n` new images."
         if not self.can_sample: raise GenlibError(self.cannot_sample_reason())
-        if options: self.check_sample_options(options)  # reads the sampler's docments: not on every call of a plain sample
+        if options: self.check_options(options, self.sample_options(), "sampler has")  # reads the docments: not on every plain sample
         g = torch.Generator().manual_seed(seed) if seed is not None else None
         return self.net.sample(n, generator=g, **options)
 
@@ -90,20 +84,13 @@ class GenerativeModule(L.LightningModule):
         "{name: (annotation, default, doc)}: the keyword options of `self.net.sample` after `n` and `generator` (a sampling temperature, an ODE solver's number of steps)."
         return keyword_options(type(self.net).sample, skip=("n", "generator")) if hasattr(self.net, "sample") else {}
 
-    def likelihood_options(self) -> dict:
-        "{name: (annotation, default, doc)}: the keyword options of `likelihood_terms` after `x` (an ODE solver's steps, a number of probes)."
-        return keyword_options(type(self).likelihood_terms, skip=("x",))
-
-    def check_sample_options(self, options:dict, # {name: value} given on the command line
-                             likelihood:bool=False, # also accept the options of `likelihood_terms` (`genlib evaluate`)
-                            ):
-        "Fail, naming the option, when `options` has one the sampler (or the likelihood) does not take."
-        opts = {**self.sample_options(), **(self.likelihood_options() if likelihood else {})}
-        if bad := sorted(set(options) - set(opts)):
-            have = ", ".join(opts) or "none"
-            what = "sampler and likelihood have" if likelihood else "sampler has"
-            raise GenlibError(f"a {self.model_name} model's {what} no option {', '.join(bad)} "
-                              f"(its options: {have})")
+    def check_options(self, options:dict, # {name: value} given on the command line
+                      allowed:dict, # {name: (annotation, default, doc)}, e.g. `sample_options()`
+                      what:str="sampler has", # whose options they are, for the message
+                     ):
+        "Fail, naming the option, when `options` has one that is not `allowed`."
+        if bad := sorted(set(options) - set(allowed)):
+            raise GenlibError(f"a {self.model_name} model's {what} no option {', '.join(bad)} (its options: {', '.join(allowed) or 'none'})")
 
     def prepare_sampling(self):
         "Called on every process after each validation, before anything samples (a model that fits a latent density fits it here)."
@@ -192,18 +179,8 @@ class GenerativeModule(L.LightningModule):
             terms.update(ssim=ssim(r, x), recon_mse=F.mse_loss(r, x), recon_bce=F.binary_cross_entropy(r.clamp(0, 1), x))
         return terms
 
-    def likelihood_terms(self, x:torch.Tensor) -> dict[str, torch.Tensor]:
-        "Terms too costly for every validation (a likelihood that needs an ODE solve, an importance-weighted bound): only `genlib evaluate --metrics bpd,nll` computes them, in the test loop. An override's keyword options become `genlib evaluate` flags."
-        return {}
-
-    test_likelihood: dict|None = None  # options for `likelihood_terms` in the test loop; None: not computed (set by `genlib evaluate`)
-    test_likelihood_for: tuple|None = None  # the terms it is computed for: not in batches whose `eval_terms` have them all; None: always
-    test_likelihood_computed: bool = False  # set when a test batch computed it
-
     def _eval_step(self, stage, batch):
         terms = self.eval_terms(batch[0])
-        if stage == "test" and self.test_likelihood is not None and (self.test_likelihood_for is None or set(self.test_likelihood_for) - terms.keys()):
-            terms.update(self.likelihood_terms(batch[0], **self.test_likelihood)); self.test_likelihood_computed = True
         self.check_finite(terms, stage)
         # a per-image term (B,) is logged as its mean; in the test loop also its mean square, for a standard error over the split
         per_image = [k for k, v in terms.items() if v.dim() == 1]
@@ -219,21 +196,6 @@ class GenerativeModule(L.LightningModule):
     def compile_networks(self, mode:str="default"):
         "`torch.compile` what a training step runs (`train(compile=True, compile_mode=mode)`); here the whole loss computation. The weights and checkpoints do not change."
         self.compute_losses = torch.compile(self.compute_losses, mode=mode)
-
-    def plain_step(self) -> Callable[[torch.Tensor], None]:
-        "A hand-written training step (no Lightning, no logging) doing this model's work: `genlib bench` times the pipeline against it."
-        opt, sched = self.configure_optimizers(), None
-        if isinstance(opt, dict) and isinstance(opt.get("optimizer"), torch.optim.Optimizer):  # Lightning's {"optimizer", "lr_scheduler"}
-            opt, sched = opt["optimizer"], opt.get("lr_scheduler")
-            sched = sched.get("scheduler") if isinstance(sched, dict) else sched  # stepped per training step, as "interval": "step" asks
-        if not isinstance(opt, torch.optim.Optimizer):
-            raise GenlibError(f"{type(self).__name__}.configure_optimizers returns {type(opt).__name__}, not one optimiser: "
-                              "override plain_step with the model's own hand-written step")
-        def step(x):
-            loss = self.compute_losses(x)["loss"]
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            if sched is not None: sched.step()
-        return step
 
     def on_save_checkpoint(self, checkpoint):
         self.raise_if_nonfinite()  # before any checkpoint is written: none holds weights that a non-finite step touched

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, inspect, shutil
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Protocol
 from lightning.fabric.utilities.data import AttributeDict
 import yaml
 import matplotlib.pyplot as plt
@@ -16,9 +17,9 @@ from .model import recorded_model
 from .compare import plot_runs
 
 # %% auto #0
-__all__ = ['CURVE_TAGS', 'MINUTES', 'PUBLISHED_METRICS', 'find_runs', 'run_summary', 'report_table', 'report', 'curve_metric',
-           'value_at', 'curve_end', 'minutes_table', 'published_number', 'results_table', 'keep_run_record',
-           'load_rows']
+__all__ = ['CURVE_TAGS', 'MINUTES', 'PUBLISHED_METRICS', 'find_runs', 'run_summary', 'ReportedModel', 'report_table', 'report',
+           'curve_metric', 'value_at', 'curve_end', 'minutes_table', 'published_number', 'results_table',
+           'keep_run_record', 'load_rows']
 
 # %% ../nbs/26_report.ipynb #d48a5c86
 def find_runs(root:str|Path, # a folder of runs (searched recursively)
@@ -95,6 +96,11 @@ def run_summary(run:str|Path, # a run folder
             "val_fid_protocol": _fid_protocol(m.get("measured_with", {}).get("val/fid")),
             "data": (m.get("data") or {}).get("format") or hp.get("data_dir") or ""}
 
+# %% ../nbs/26_report.ipynb #748ca363
+class ReportedModel(Protocol):
+    "What the report reads from a model class, when it is declared."
+    reference_numbers: tuple  # (metric, value, source) rows printed beside this model's runs: published results to compare with
+
 # %% ../nbs/26_report.ipynb #9150a818
 def _fmt(v, digits=4) -> str:
     if v is None: return ""
@@ -126,7 +132,7 @@ def report_table(rows:list[dict], # `run_summary` of each run
         if r.get("fid_protocol"): lines.append(f"   (FID/IS: {r['fid_protocol']})")
     refs = {}
     for r in rows:
-        if r.get("model_class") is not None: refs.setdefault(r["model"], r["model_class"].reference_numbers)
+        if r.get("model_class") is not None: refs.setdefault(r["model"], getattr(r["model_class"], "reference_numbers", ()))
     if references and any(refs.values()):
         lines += ["", "| to compare with | metric | value | source |", "|---|---|---|---|"]
         lines += [f"| {m} | {k} | {v} | {s} |" for m, nums in refs.items() for k, v, s in nums]

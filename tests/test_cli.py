@@ -1,5 +1,5 @@
 "The `genlib` command end to end, as a user runs it (a subprocess per command)."
-import json, os, re, sys, shlex, shutil, subprocess, pytest, torch
+import json, re, sys, shlex, shutil, subprocess, pytest
 from PIL import Image
 from genlib.data import write_fake_cifar10
 from pathlib import Path
@@ -15,26 +15,6 @@ def check_run(run: Path):
     m = json.loads((run/"metrics.json").read_text())
     assert m["model"] == "ae" and m["val"]["mse"] > 0 and m["test"]["mse"] > 0
     return m
-
-def test_train_evaluate_sample_on_fake_data(fake_data, tmp_path):
-    r = genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 20, "--batch-size", 8,
-               "--out", tmp_path, "--no-progress")
-    run = tmp_path/"ae"/"version_0"
-    assert f"run folder:  {run}" in r.stdout
-    m = check_run(run)
-    assert m["global_step"] == 20
-    ev = json.loads(genlib("evaluate", run/"checkpoints/best.ckpt", "--data-dir", fake_data, "--split", "test").stdout)
-    assert ev["n_images"] == 50 and ev["metrics"]["mse"] > 0
-    s = genlib("sample", run/"checkpoints/best.ckpt", "--n", 16, "--out", tmp_path/"s.png")  # through the AE's latent density
-    assert f"samples: {tmp_path/'s.png'}" in s.stdout and (tmp_path/"s.png").stat().st_size > 0
-    r = genlib("report", tmp_path, "--out", tmp_path/"rep")  # the run in a results table
-    assert f"report: {tmp_path/'rep'/'report.md'}" in r.stdout
-    assert "| [1] ae/version_0 | ae | batch_size=8 | 1 (20 steps) |" in (tmp_path/"rep/report.md").read_text()
-
-def test_train_one_epoch_on_real_cifar10(real_data, tmp_path):
-    genlib("train", "ae", "--data-dir", real_data, "--epochs", 1, "--limit-batches", 20, "--out", tmp_path, "--no-progress")
-    m = check_run(tmp_path/"ae"/"version_0")
-    assert m["global_step"] == 20 and m["val"]["mse"] < 0.06  # 20 steps already beat the mean image (MSE ~0.062)
 
 @pytest.mark.parametrize("args,msg", [  # the console script's exit code and one line; 27_cli tests the messages in-process
     (("train", "ae", "--batch-size", 0), "--batch-size must be >= 1, got 0"),
@@ -64,25 +44,6 @@ def test_truncated_checkpoint(fake_data, tmp_path):
     r = genlib("evaluate", ck, "--data-dir", fake_data, check=False)
     assert r.returncode == 2 and "is truncated or corrupt" in r.stderr
 
-def test_gan_train_sample_evaluate(fake_data, tmp_path):
-    "The issue's commands: train a GAN with its own flags, sample from it, FID and IS of its samples (offline extractor)."
-    genlib("train", "gan", "--latent-dim", 100, "--data-dir", fake_data, "--epochs", 2, "--limit-batches", 5, "--batch-size", 16,
-           "--out", tmp_path, "--no-progress", "--fid-every", 1, "--fid-samples", 100, "--extractor", "random-cnn",
-           "--loss", "hinge", "--d-norm", "spectral", "--ema", 0.99, "--lr-d", 4e-4, "--g-channels", "64,32,16,8")
-    run = tmp_path/"gan"/"version_0"
-    m = json.loads((run/"metrics.json").read_text())
-    assert m["monitor"] == "val/fid" and m["val"]["fid"] > 0 and {"d_loss", "g_loss", "d_real", "d_fake"} <= set(m["test"])
-    hp = (run/"hparams.yaml").read_text()
-    assert "loss: hinge" in hp and "d_norm: spectral" in hp and "lr_d: 0.0004" in hp
-    ck = run/"checkpoints/best.ckpt"
-    genlib("sample", ck, "--n", 16, "--out", tmp_path/"s.png")
-    assert (tmp_path/"s.png").stat().st_size > 0
-    ev = json.loads(genlib("evaluate", ck, "--data-dir", fake_data, "--metrics", "fid,is", "--n-samples", 100,
-                           "--extractor", "random-cnn").stdout)
-    assert ev["metrics"]["fid"] > 0 and ev["metrics"]["inception_score"] >= 1
-    r = genlib("evaluate", ck, "--data-dir", fake_data, "--metrics", "ssim", check=False)  # a GAN does not reconstruct
-    assert r.returncode == 2 and "a gan model does not reconstruct" in r.stderr
-
 def test_evaluate_offline_in_the_shipped_feature_space(tmp_path):
     "Without the Inception weights, `genlib evaluate --metrics fid,kid,pr` measures in genlib's CIFAR-10 classifier's features, against the test split, and says so."
     data = write_fake_cifar10(tmp_path/"data", "python", n_train=40, n_test=30)  # 300 test images: more than the 256 features
@@ -97,24 +58,6 @@ def test_evaluate_offline_in_the_shipped_feature_space(tmp_path):
     assert fx["name"] == "cifar10-classifier" and len(fx["weights_sha256"]) == 64 and "06_classifier" in fx["made_by"]
     assert ev["measured_with"]["fid"]["reference"]["split"] == "test" and ev["measured_with"]["recall"]["reference"]["n"] == 300
     assert "--extractor cifar" in r.stderr and "genlib weights" in r.stderr  # one line says which feature space, and how to get the standard one
-
-def test_realnvp_train_sample_evaluate(fake_data, tmp_path):
-    "A flow through the command line: bits/dim in metrics.json and from `evaluate --metrics bpd,fid`, sampling with a temperature."
-    genlib("train", "realnvp", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 5, "--batch-size", 16,
-           "--out", tmp_path, "--no-progress", "--blocks", 1, "--features", 8)
-    run = tmp_path/"realnvp"/"version_0"
-    m = json.loads((run/"metrics.json").read_text())
-    assert 0 < m["val"]["bpd"] < 12 and m["test"]["bpd"] > 0
-    ck = run/"checkpoints/best.ckpt"
-    genlib("sample", ck, "--n", 16, "--temperature", 0.7, "--out", tmp_path/"s.png")
-    assert (tmp_path/"s.png").stat().st_size > 0
-    ev = json.loads(genlib("evaluate", ck, "--data-dir", fake_data, "--split", "test", "--metrics", "bpd,fid",
-                           "--n-samples", 100, "--extractor", "random-cnn").stdout)
-    assert abs(ev["metrics"]["bpd"] - m["test"]["bpd"]) < 0.05 and ev["metrics"]["fid"] > 0
-    assert ev["measured_with"]["bpd"]["kind"].startswith("exact:") and ev["measured_with"]["bpd"]["term"] == "bpd"
-    r = genlib("sample", ck.parent.parent.parent.parent/"missing.ckpt", check=False)
-    assert r.returncode == 2
-
 
 def test_flow_matching_train_sample_evaluate(fake_data, tmp_path):
     "Flow matching through the commands alone: train, sample with the ODE solver's options, FID, IS and the bits/dim estimate with its own options."
@@ -149,27 +92,15 @@ def _bad_data(kind, tmp):
     if kind == "wrong layout": shutil.rmtree(Path(root)/"test")  # train/<class>/ alone
     return root
 
-@pytest.mark.parametrize("kind,msg", [("corrupt batch", "corrupt or truncated CIFAR-10 batch file"),
-                                      ("not an image", "is not a readable image"),
-                                      ("wrong size", "is a 64x64 RGB image; CIFAR-10 images must be 32x32 RGB"),
-                                      ("wrong layout", "does not look like CIFAR-10 (found ['train'])"),
-                                      ("a file", "cifar.tar.gz is a file, not a directory")])
+@pytest.mark.parametrize("kind,msg", [("wrong size", "is a 64x64 RGB image; CIFAR-10 images must be 32x32 RGB")])  # 02_data tests the other defects in-process
 def test_bad_data_gets_one_error_line(kind, msg, tmp_path):
     r = genlib("train", "ae", "--data-dir", _bad_data(kind, tmp_path), "--epochs", 1, "--out", tmp_path/"runs", check=False)
     lines = [l for l in re.split(r"[\r\n]", r.stderr) if l.strip()]  # a progress bar may come first, on its own line
     assert r.returncode == 2 and lines[-1].startswith("genlib: error: ") and msg in lines[-1], r.stderr
 
-def test_more_devices_than_cores_and_unwritable_out(fake_data, tmp_path):
-    n = (os.cpu_count() or 1) + 1
-    r = genlib("train", "ae", "--data-dir", fake_data, "--accelerator", "cpu", "--devices", n, "--out", tmp_path, check=False)
-    assert r.returncode == 2 and f"--devices {n} asks for more CPU processes than this machine has cores" in r.stderr, r.stderr
-    (tmp_path/"file").write_text("a file, not a directory")
-    r = genlib("train", "ae", "--data-dir", fake_data, "--out", tmp_path/"file"/"runs", check=False)
-    assert r.returncode == 2 and "is not writable" in r.stderr and "choose another directory" in r.stderr, r.stderr
-
 OFFLINE = {k: "http://127.0.0.1:9" for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")} | {"no_proxy": "", "NO_PROXY": ""}
 
-@pytest.mark.parametrize("kind", ["missing", "empty"])
+@pytest.mark.parametrize("kind", ["empty"])
 def test_missing_or_empty_data_dir_offline(kind, tmp_path):
     "No CIFAR-10 where --data-dir points: genlib tries the download (a dead proxy makes this machine offline) and says what to do."
     d = tmp_path/"cifar10"
@@ -179,36 +110,14 @@ def test_missing_or_empty_data_dir_offline(kind, tmp_path):
     assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"genlib: error: CIFAR-10 is not under {d} and downloading it"), r.stderr
     assert "or point GENLIB_DATA or --data-dir at it" in lines[0]
 
-def test_sample_from_another_model_type(fake_data, tmp_path):
-    "A checkpoint that is not what it says (another model's hyperparameters), of an unknown model, or not genlib's: one line each."
-    genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 2, "--batch-size", 8,
-           "--out", tmp_path, "--no-progress", "--no-test")
-    ck = read_checkpoint(tmp_path/"ae/version_0/checkpoints/last.ckpt")
-    files = {"realnvp.ckpt": {**ck, "genlib_model": "realnvp", "genlib_model_class": "genlib.realnvp:RealNVPModule"},
-             "mine.ckpt": {**ck, "genlib_model": "mine", "genlib_model_class": None}, "weights.pt": ck["state_dict"]}
-    for name, obj in files.items(): torch.save(obj, tmp_path/name)
-    for name, msg in (("realnvp.ckpt", "says it holds a 'realnvp' model, but its hyperparameters do not fit one"),
-                      ("mine.ckpt", "holds a 'mine' model, which is not known here (models: ae, fm, gan, realnvp, vae)"),
-                      ("weights.pt", "is not a genlib checkpoint")):
-        r = genlib("sample", tmp_path/name, "--out", tmp_path/"s.png", check=False)
-        lines = r.stderr.strip().splitlines()
-        assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], r.stderr
-    assert not (tmp_path/"s.png").exists()
-
-def test_compile_mode_trains(fake_data, tmp_path):
-    "`--compile --compile-mode max-autotune-no-cudagraphs` with the fused optimiser: another mode reaches torch.compile and the run trains."
-    genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 2, "--batch-size", 16, "--out", tmp_path,
+def test_compile_flag_trains(fake_data, tmp_path):
+    "`--compile --compile-mode max-autotune-no-cudagraphs` with the fused optimiser trains on the CPU too, and its checkpoint loads into a plain model."
+    genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16, "--out", tmp_path,
            "--no-progress", "--no-test", "--compile", "--compile-mode", "max-autotune-no-cudagraphs", "--optimizer-impl", "fused",
            "--channels", "8,16,32", "--latent-dim", 8)
-    m = json.loads((tmp_path/"ae/version_0/metrics.json").read_text())
-    assert m["global_step"] == 2 and "--compile-mode max-autotune-no-cudagraphs" in m["command"], m["command"]
-
-def test_compile_flag_trains(fake_data, tmp_path):
-    "`--compile` (torch.compile of the loss computation) trains on the CPU too, and its checkpoint loads into a plain model."
-    genlib("train", "ae", "--data-dir", fake_data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16, "--out", tmp_path,
-           "--no-progress", "--no-test", "--compile", "--channels", "8,16,32", "--latent-dim", 8)
     ck = tmp_path/"ae/version_0/checkpoints/last.ckpt"
     assert read_checkpoint(ck)["global_step"] == 3 and not any("_orig_mod" in k for k in read_checkpoint(ck)["state_dict"])
+    assert "--compile-mode max-autotune-no-cudagraphs" in json.loads((tmp_path/"ae/version_0/metrics.json").read_text())["command"]
     genlib("sample", ck, "--n", 4, "--out", tmp_path/"s.png")
 
 def test_recorded_command_remakes_the_run(fake_data, tmp_path):

@@ -63,17 +63,6 @@ def train_resume_sample_evaluate(model:str, folder:str, data, out:Path, env:dict
     assert ev["model"] == folder and ev["losses"]["mse"] > 0 and 0 < ev["metrics"]["ssim"] < 1
     return last
 
-def test_model_by_import_path(fake_data, user_package, tmp_path):
-    root, env = user_package
-    last = train_resume_sample_evaluate("mypkg.models:MyModule", "my", fake_data, tmp_path/"runs", env)
-    out = genlib("models", "mypkg.models:MyModule", env=env).stdout
-    assert "A user's tiny autoencoder." in out and "--width" in out and "--temperature" in out
-    # without the package, every command that needs the model says which module is missing, in one line
-    r = genlib("sample", last, check=False)
-    assert r.returncode == 2 and "module 'mypkg.models' could not be imported" in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    r = genlib("train", "mypkg.models:MyModule", "--epochs", 3, "--resume", "--out", tmp_path/"runs", check=False)
-    assert r.returncode == 2 and "module 'mypkg.models' could not be imported" in r.stderr
-
 def test_model_by_entry_point(fake_data, user_package, tmp_path):
     root, env = user_package
     publish_entry_point(root, "mine", "mypkg.models:MyModule")

@@ -1,7 +1,7 @@
 """How genlib's modules and notebooks depend on each other: model modules share building blocks instead of importing
 each other, no module reaches for another's private names, and a reader going through the notebooks in order never
 meets an import of a notebook that comes later."""
-import ast, json, re, importlib.metadata
+import ast, json, re, itertools, importlib.metadata
 from pathlib import Path
 import genlib
 
@@ -91,3 +91,15 @@ def test_the_notebook_order_check_can_fail():
 def test_no_notebook_is_over_about_400_code_lines():
     long = {p.name: n for p in NBS.glob("*.ipynb") if (n := sum(len(s.splitlines()) for s in notebook_code(p))) > 420}
     assert not long, long
+
+def contract_rows(markdown:str) -> list[str]:
+    "The body rows of the first table under '## The contract'."
+    lines = markdown.split("## The contract", 1)[1].splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith("|"))
+    return list(itertools.takewhile(lambda l: l.startswith("|"), lines[start:]))[2:]
+
+def test_the_contract_a_model_author_must_know_is_short():
+    cells = ["".join(c["source"]) for c in json.loads((NBS/"28_contract.ipynb").read_text())["cells"] if c["cell_type"] == "markdown"]
+    rows = contract_rows(next(s for s in cells if "## The contract" in s))
+    assert 3 <= len(rows) <= 8, rows
+    assert contract_rows("## The contract\n\n| a | b |\n|---|---|\n| x | 1 |\n| y | 2 |\n\nmore\n| z | 3 |\n") == ["| x | 1 |", "| y | 2 |"]
