@@ -151,7 +151,7 @@ def _optimizers(got) -> list:
     return []
 
 def plain_step(module) -> Callable[[torch.Tensor], None]:
-    "The hand-written training step (no Lightning, no logging) that does a model's work: the model's own `plain_step()` when it declares one (a GAN's two optimisers, a weight average), else `compute_losses` -> `backward` -> `step` with its `configure_optimizers()`."
+    "The hand-written training step (no Lightning, no logging) that does a model's work: the model's own `plain_step()` when it declares one (two optimisers, a weight average), else `compute_losses` -> `backward` -> `step` with its `configure_optimizers()`."
     if hasattr(module, "plain_step"): return module.plain_step()
     opt, sched = module.configure_optimizers(), None
     if isinstance(opt, dict) and isinstance(opt.get("optimizer"), torch.optim.Optimizer):  # Lightning's {"optimizer", "lr_scheduler"}

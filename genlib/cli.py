@@ -10,8 +10,8 @@ import click
 from .errors import GenlibError, ArgumentError, flag_name
 
 # %% auto #0
-__all__ = ['Unparsed', 'source_options', 'CommaList', 'click_type', 'add_options', 'options_from', 'given', 'parse_flags',
-           'model_options', 'parse_model_args', 'parse_sample_args', 'cli', 'main']
+__all__ = ['Unparsed', 'source_options', 'CommaList', 'IntOrFloat', 'click_type', 'add_options', 'options_from', 'given',
+           'parse_flags', 'model_options', 'parse_model_args', 'parse_sample_args', 'cli', 'main']
 
 # %% ../nbs/27_cli.ipynb #36d313f0
 class Unparsed(str):
@@ -49,14 +49,42 @@ class CommaList(click.ParamType):
 
 _SCALARS = {"int": click.INT, "float": click.FLOAT, "str": click.STRING, "Path": click.STRING}
 
-def click_type(anno:str, # the annotation as written, e.g. "float|None", "tuple[int, ...]"
+class IntOrFloat(click.ParamType):
+    "A number whose annotation allows `int | float` (Lightning's `limit_val_batches`: 2 batches, or 0.5 of them): an int when it is written as one."
+    name = "number"
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)): return value
+        try: return int(value)
+        except ValueError:
+            try: return float(value)
+            except ValueError: self.fail(f"{value!r} is not a number", param, ctx)
+
+def _split_top(s:str) -> list[str]:  # "a,b[c,d],e" -> ["a", "b[c,d]", "e"]
+    parts, depth, cur = [], 0, ""
+    for ch in s:
+        if ch == "," and depth == 0: parts.append(cur); cur = ""; continue
+        depth += ch == "["; depth -= ch == "]"; cur += ch
+    return [*parts, cur]
+
+def _alternatives(a:str) -> list[str]:  # "Optional[int]", "Union[int, float, None]", "int|None" -> the types besides None
+    if a.startswith(("Optional[", "Union[")) and a.endswith("]"): parts = _split_top(a[a.index("[") + 1:-1])
+    elif "|" in a and "[" not in a: parts = a.split("|")
+    else: parts = [a]
+    if len(parts) > 1: parts = [x for p in parts for x in _alternatives(p)]
+    return [p for p in parts if p not in ("None", "NoneType", "")]
+
+def click_type(anno, # the annotation: as written ("float|None", "tuple[int, ...]"), or a type or typing object
                default=None, # the default: its type decides where the annotation says nothing more
               ) -> click.ParamType|None: # None: an on/off switch (`--name/--no-name`)
-    "The click type of a parameter, from its annotation: `bool` a switch, `int`, `float`, `str`; tuples and lists comma-separated, of the annotated item type (else of the default's items)."
+    "The click type of a parameter, from its annotation: `bool` a switch, `int`, `float`, `str`; tuples and lists comma-separated, of the annotated item type (else of the default's items); a union that allows a string is a string, one of int and float a number."
     if anno is inspect.Parameter.empty: anno = ""  # no annotation (a model written without them)
     a = (anno.__name__ if isinstance(anno, type) else str(anno).replace("typing.", "")).replace(" ", "")
-    parts = [p for p in a.split("|") if p not in ("None", "")] or [""]
-    a = parts[0] if len(parts) == 1 else "|".join(parts)
+    alts = _alternatives(a) or [""]
+    if len(alts) > 1:
+        if "bool" in alts: return None
+        if "str" in alts or not {"int", "float"} >= set(alts): return click.STRING
+        return IntOrFloat() if len(set(alts)) > 1 else _SCALARS[alts[0]]
+    a = alts[0]
     if a == "bool" or (not a and isinstance(default, bool)): return None
     if a.startswith(("tuple", "list")) or (not a and isinstance(default, (tuple, list))):
         item = a.partition("[")[2].split(",")[0].rstrip("]")
@@ -107,9 +135,12 @@ def model_options(model:str) -> dict:
 
 def parse_model_args(model:str, # model name or import path
                      args:list[str], # the arguments `genlib train` did not know
-                    ) -> dict: # keyword arguments for the model's constructor
-    "The hyperparameters of `model` given on the command line."
-    return parse_flags(model_options(model), args, f"a hyperparameter of model {model!r}", f"see `genlib models {model}`") if args else {}
+                    ) -> dict: # keyword arguments for `train`: the model's hyperparameters and Trainer options
+    "The hyperparameters of `model`, and the options of Lightning's `Trainer` (`--devices 2`, `--precision bf16-mixed`), given on the command line."
+    if not args: return {}
+    from genlib.trainer import trainer_options
+    return parse_flags({**trainer_options(), **model_options(model)}, args, f"a hyperparameter of model {model!r} or an option of Lightning's Trainer",
+                       f"see `genlib models {model}`")
 
 def parse_sample_args(ckpt:str, # a checkpoint
                       args:list[str], # the arguments `genlib sample` / `evaluate` did not know
@@ -141,7 +172,7 @@ def _quiet():  # when a command runs, not for --help: it loads torch and Lightni
 @options_from("genlib.trainer:train", skip=("model", "callbacks"))
 @click.pass_context
 def _train_cmd(ctx, model, **kwargs):
-    "Train MODEL (a name `genlib models` lists, or an import path package.module:Class) on CIFAR-10; the run lands in OUT/NAME/version_K/. The model's own hyperparameters are flags too (`genlib models MODEL` lists them and its presets)."
+    "Train MODEL (a name `genlib models` lists, or an import path package.module:Class) on CIFAR-10; the run lands in OUT/NAME/version_K/. The model's own hyperparameters are flags too (`genlib models MODEL` lists them and its presets), and so are the options of Lightning's Trainer, by their own names: --accelerator gpu --devices 4 --strategy ddp --num-nodes 2 --precision bf16-mixed --deterministic --limit-val-batches 2 ..."
     _quiet()
     from genlib.trainer import train
     train(model, **given(kwargs), **parse_model_args(model, ctx.args))

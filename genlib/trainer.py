@@ -11,7 +11,7 @@ import torch
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
-from .core import command_line, writable_dir_error
+from .core import command_line, keyword_options, writable_dir_error, read_checkpoint
 from .errors import ArgumentError, check_arg
 from .data import data_description
 from .datamodule import CIFAR10DataModule
@@ -19,11 +19,10 @@ from .fid import get_extractor
 from .fid_scores import FIDTracker, reference_stats
 from .model import get_model
 from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson
-from .core import read_checkpoint
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'use_optimizer_impl', 'EpochEndValidation', 'OptimizerImpl',
-           'train_command', 'train']
+__all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'TRAINER_SET_BY_GENLIB', 'use_optimizer_impl', 'EpochEndValidation',
+           'OptimizerImpl', 'train_command', 'trainer_options', 'train']
 
 # %% ../nbs/13_train.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
@@ -70,9 +69,15 @@ def train_command(model:str, # model name or import path
                   args:dict, # arguments of `train` and the model's hyperparameters
                  ) -> str: # e.g. "genlib train mymodel --epochs 20 --latent-dim 256"
     "The `genlib train` command that makes the same run as `train(model, **args)`; arguments at their defaults are left out."
-    defaults = {k: p.default for sig in (inspect.signature(train), inspect.signature(get_model(model).__init__))
+    defaults = {k: p.default for sig in (inspect.signature(L.Trainer.__init__), inspect.signature(train), inspect.signature(get_model(model).__init__))
                 for k, p in sig.parameters.items() if p.default is not inspect.Parameter.empty}
     return command_line(["genlib", "train", model], args, defaults)
+
+TRAINER_SET_BY_GENLIB = ("max_epochs", "max_time", "callbacks", "logger", "plugins", "default_root_dir", "enable_checkpointing")
+
+def trainer_options() -> dict:
+    "{name: (annotation, default, doc)}: the keyword arguments of Lightning's `Trainer` that `train` passes through by their own names (all but those it sets itself, `TRAINER_SET_BY_GENLIB`)."
+    return {k: v for k, v in keyword_options(L.Trainer.__init__).items() if k not in TRAINER_SET_BY_GENLIB}
 
 def _parse_devices(devices):
     if isinstance(devices, str) and devices.strip().lstrip("-").isdigit(): devices = int(devices)
@@ -90,15 +95,8 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           preset:str|None=None, # a named set of the model's hyperparameters (`genlib models MODEL` lists them), e.g. cpu; hyperparameters given beside it win
           seed:int=0, # seed of weights, data order and flips
           out:str="runs", # root folder of runs: OUT/MODEL/version_K
-          accelerator:str="auto", # "auto", "cpu", "gpu", ...
-          devices:str="auto", # devices per node: a number, or "auto"
-          strategy:str="auto", # Lightning strategy: "auto", "ddp", ...
-          num_nodes:int=1, # machines to train on (multi-node DDP)
-          limit_batches:int|None=None, # at most this many train and val batches per epoch (quick runs)
-          limit_val_batches:int|None=None, # at most this many validation batches per epoch; None: as --limit-batches (all)
+          limit_batches:int|None=None, # at most this many train, val and test batches per epoch (quick runs)
           resume:bool=False, # continue the newest run of MODEL under OUT from its last.ckpt
-          deterministic:bool=False, # deterministic algorithms (bitwise reproducible on CPU)
-          precision:str="32-true", # "32-true", "bf16-mixed" (GPU autocast), "16-mixed"
           channels_last:bool=False, # channels_last memory format (faster convolutions on GPU)
           compile:bool=False, # torch.compile the model's networks (faster GPU steps after a compile of a minute or so)
           compile_mode:str="default", # torch.compile mode: default, reduce-overhead (CUDA graphs), max-autotune, max-autotune-no-cudagraphs
@@ -112,12 +110,20 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           test:bool=True, # finally evaluate best.ckpt on the test split (into metrics.json)
           progress:bool=True, # show Lightning's progress bar
           callbacks:list|None=None, # more Lightning callbacks (from Python)
-          **model_kwargs, # more hyperparameters for the model's constructor
+          **kwargs, # the model's hyperparameters, and options of Lightning's `Trainer` by their own names: accelerator, devices, strategy, num_nodes, precision, deterministic, limit_val_batches, ...
          ) -> Path: # the run folder
     "Train a genlib model on CIFAR-10 and return its run folder."
-    call = {k: v for k, v in locals().items() if k not in ("model", "model_kwargs", "callbacks")}  # the arguments, for the record
+    call = {k: v for k, v in locals().items() if k not in ("model", "kwargs", "callbacks")}  # the arguments, for the record
     cls = get_model(model)
-    given_kwargs = dict(model_kwargs)  # what the command line repeats: the preset's values come from its name
+    params = inspect.signature(cls.__init__).parameters
+    model_kwargs = {k: v for k, v in kwargs.items() if k in params}
+    trainer_kwargs = {k: v for k, v in kwargs.items() if k not in params}
+    if bad := sorted(set(trainer_kwargs) - set(trainer_options())):
+        raise ArgumentError(f"is neither a hyperparameter of model {model!r} nor an option of Lightning's Trainer that train passes on", bad[0])
+    given_kwargs = {**model_kwargs, **trainer_kwargs}  # what the command line repeats: the preset's values come from its name
+    accelerator, strategy = trainer_kwargs.get("accelerator", "auto"), trainer_kwargs.get("strategy", "auto")
+    devices, num_nodes = trainer_kwargs.get("devices", "auto"), trainer_kwargs.get("num_nodes", 1)
+    precision, limit_val_batches = trainer_kwargs.setdefault("precision", "32-true"), trainer_kwargs.get("limit_val_batches")
     if preset is not None:
         check_arg(preset in cls.presets, f"{preset!r} is not a preset of model {model!r}; its presets: {', '.join(cls.presets) or 'none'}", "preset")
         model_kwargs = {**cls.presets[preset], **model_kwargs}
@@ -138,15 +144,14 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     check_arg(precision in PRECISIONS, f"must be one of {', '.join(PRECISIONS)}, got {precision!r}", "precision")
     check_arg(compile_mode in COMPILE_MODES, f"must be one of {', '.join(COMPILE_MODES)}, got {compile_mode!r}", "compile_mode")
     check_arg(optimizer_impl in OPTIMIZER_IMPLS, f"must be one of {', '.join(OPTIMIZER_IMPLS)}, got {optimizer_impl!r}", "optimizer_impl")
-    devices = _parse_devices(devices)
+    devices = trainer_kwargs["devices"] = _parse_devices(devices)
     several = num_nodes > 1 or devices == -1 or (isinstance(devices, int) and devices > 1) or \
               (devices == "auto" and accelerator in ("auto", "gpu", "cuda") and torch.cuda.device_count() > 1)
     if cls.ddp_unused_parameters and (strategy == "ddp" or (strategy == "auto" and several)):
-        strategy = "ddp_find_unused_parameters_true"
+        strategy = trainer_kwargs["strategy"] = "ddp_find_unused_parameters_true"
     if accelerator == "cpu" and isinstance(devices, int) and devices > (os.cpu_count() or 1):
         raise ArgumentError(f"{devices} asks for more CPU processes than this machine has cores ({os.cpu_count()})", "devices")
-    params = inspect.signature(cls.__init__).parameters
-    for k, v in (("lr", lr), ("latent_dim", latent_dim), *model_kwargs.items()):
+    for k, v in (*model_kwargs.items(), ("lr", lr), ("latent_dim", latent_dim)):  # lr and latent_dim given to train win over a preset
         if v is None: continue
         check_arg(k in params, f"model {model!r} has no hyperparameter {k!r}")
         model_kwargs[k] = v
@@ -191,15 +196,16 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
                            save_top_k=1, save_last=False, auto_insert_metric_name=False, enable_version_counter=False,
                            every_n_epochs=fid_every or 1, # on the epochs that have a val/fid
                            save_on_train_epoch_end=False)  # choose best.ckpt right after validation
-    trainer = L.Trainer(
-        max_epochs=epochs, max_time=None if max_minutes is None else timedelta(minutes=max_minutes), accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
-        precision=precision, deterministic=deterministic, logger=logger, default_root_dir=str(run_dir),
-        callbacks=[*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl),
-                   *([EpochEndValidation()] if val_every_minutes is not None else []), *(callbacks or []),
-                   MetricsJson(best, {"command": train_command(model, {**call, **given_kwargs}), "data": data_description(data_dir)})],
-        plugins=[AtomicCheckpointIO()], limit_train_batches=limit_batches, limit_val_batches=limit_val_batches or limit_batches,
-        limit_test_batches=limit_batches, val_check_interval=None if val_every_minutes is None else timedelta(minutes=val_every_minutes),
-        log_every_n_steps=min(50, limit_batches or 50), enable_progress_bar=progress, enable_model_summary=progress)
+    trainer = L.Trainer(**{
+        "limit_train_batches": limit_batches, "limit_val_batches": limit_batches, "limit_test_batches": limit_batches,
+        "val_check_interval": None if val_every_minutes is None else timedelta(minutes=val_every_minutes),
+        "log_every_n_steps": min(50, limit_batches or 50), "enable_progress_bar": progress, "enable_model_summary": progress,
+        **trainer_kwargs,  # Lightning's own options, as the caller gave them (devices parsed, the DDP strategy chosen above)
+        "max_epochs": epochs, "max_time": None if max_minutes is None else timedelta(minutes=max_minutes), "logger": logger,
+        "default_root_dir": str(run_dir), "plugins": [AtomicCheckpointIO()],
+        "callbacks": [*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl),
+                      *([EpochEndValidation()] if val_every_minutes is not None else []), *(callbacks or []),
+                      MetricsJson(best, {"command": train_command(model, {**call, **given_kwargs}), "data": data_description(data_dir)})]})
     inherited = _VERSION_VAR in os.environ
     os.environ[_VERSION_VAR] = str(version)
     try:
