@@ -97,7 +97,7 @@ def count_readbacks(model:str, # a model name or import path
     counter = ReadbackCounter()
     with tempfile.TemporaryDirectory() as tmp, quietly():
         train(model, data_dir=data_dir, epochs=1, batch_size=batch_size, out=tmp, limit_batches=steps, limit_val_batches=1,
-              fid_every=0, test=False, progress=False, ckpt_every=5, callbacks=[counter], **hparams)
+              fid_every=0, grid_images=0, test=False, progress=False, ckpt_every=5, callbacks=[counter], **hparams)
     return counter
 
 
@@ -137,7 +137,7 @@ def pipeline_step_time(model:str, # registered model name
     timer = StepTimer(warmup, steps)
     with tempfile.TemporaryDirectory() as tmp, quietly():
         train(model, data_dir=data, epochs=1, batch_size=batch_size, seed=seed, out=out or tmp, devices=1,
-              limit_batches=warmup + steps, limit_val_batches=1, fid_every=0, test=False, progress=False,
+              limit_batches=warmup + steps, limit_val_batches=1, fid_every=0, grid_images=0, test=False, progress=False,
               callbacks=[timer], **options)
     if timer.seconds_per_step is None: raise GenlibError(f"the {model} run ended before {warmup + steps} steps")
     return timer.seconds_per_step

@@ -107,6 +107,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           fid_samples:int=5000, # images per cheap FID (samples, or reconstructions for models that cannot sample)
           extractor:str="auto", # FID feature extractor: auto (inception where its weights are here, else cifar), inception, cifar, random-cnn or package.module:factory
           inception_weights:str|None=None, # FID Inception weights file (see genlib.fid.inception_weights)
+          grid_images:int=64, # images in the sample and reconstruction grids written after each validation (0: none)
           test:bool=True, # finally evaluate best.ckpt on the test split (into metrics.json)
           progress:bool=True, # show Lightning's progress bar
           callbacks:list|None=None, # more Lightning callbacks (from Python)
@@ -135,6 +136,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     check_arg(limit_batches is None or limit_batches >= 1, f"must be >= 1, got {limit_batches}", "limit_batches")
     check_arg(limit_val_batches is None or limit_val_batches >= 1, f"must be >= 1, got {limit_val_batches}", "limit_val_batches")
     check_arg(ckpt_every >= 0, f"must be >= 0, got {ckpt_every}", "ckpt_every")
+    check_arg(grid_images >= 0, f"must be >= 0, got {grid_images}", "grid_images")
     check_arg(val_every_minutes is None or (val_every_minutes > 0 and math.isfinite(val_every_minutes)),
               f"must be a positive number, got {val_every_minutes}", "val_every_minutes")
     check_arg(num_nodes >= 1, f"must be >= 1, got {num_nodes}", "num_nodes")
@@ -203,7 +205,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
         **trainer_kwargs,  # Lightning's own options, as the caller gave them (devices parsed, the DDP strategy chosen above)
         "max_epochs": epochs, "max_time": None if max_minutes is None else timedelta(minutes=max_minutes), "logger": logger,
         "default_root_dir": str(run_dir), "plugins": [AtomicCheckpointIO()],
-        "callbacks": [*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), ImageGrids(), OptimizerImpl(optimizer_impl),
+        "callbacks": [*extra, best, LastCheckpoint(run_dir/"checkpoints", ckpt_every), *([ImageGrids(grid_images)] if grid_images else []), OptimizerImpl(optimizer_impl),
                       *([EpochEndValidation()] if val_every_minutes is not None else []), *(callbacks or []),
                       MetricsJson(best, {"command": train_command(model, {**call, **given_kwargs}), "data": data_description(data_dir)})]})
     inherited = _VERSION_VAR in os.environ

@@ -7,7 +7,8 @@ from genlib.data import write_fake_cifar10, detect_layout
 GENLIB = str(Path(sys.executable).parent/"genlib")
 
 # hyperparameters that make the slow models quick on a CPU without changing a code path (the GPU presets take minutes a step there)
-SMALL = {"fm": ["--channels", 8, "--channel-mults", "1,2", "--blocks", 1, "--attention", 16, "--dropout", 0],
+SMALL = {"fm": ["--channels", 8, "--channel-mults", "1,2", "--blocks", 1, "--attention", 16, "--dropout", 0,
+                "--grid-images", 4],  # a grid of 64 ODE samples would take most of a quick run
          "realnvp": ["--features", 16, "--blocks", 2]}
 
 def clean_env() -> dict:
