@@ -10,13 +10,10 @@ import click
 from .errors import GenlibError, ArgumentError, flag_name
 
 # %% auto #0
-__all__ = ['Unparsed', 'source_options', 'CommaList', 'IntOrFloat', 'click_type', 'add_options', 'options_from', 'given',
-           'parse_flags', 'model_options', 'parse_model_args', 'parse_sample_args', 'cli', 'main']
+__all__ = ['source_options', 'CommaList', 'IntOrFloat', 'click_type', 'add_options', 'options_from', 'given', 'parse_flags',
+           'model_options', 'parse_model_args', 'parse_sample_args', 'cli', 'main']
 
 # %% ../nbs/27_cli.ipynb #36d313f0
-class Unparsed(str):
-    "A default that is not a literal in the source (a module constant): shown in the help as written."
-
 def source_options(target:str, # "package.module:function" or "package.module:Class.method"
                    skip:tuple=(), # parameters to leave out
                   ) -> dict: # {name: (annotation, default, doc)}
@@ -35,7 +32,7 @@ def source_options(target:str, # "package.module:function" or "package.module:Cl
     for arg, d in pairs:
         if arg.arg in ("self", *skip): continue
         try: default = ast.literal_eval(d)
-        except ValueError: default = Unparsed(ast.unparse(d))
+        except ValueError: default = ast.unparse(d)  # a module constant: shown in the help as written
         out[arg.arg] = (ast.unparse(arg.annotation) if arg.annotation else "", default, comments.get(d.end_lineno, ""))
     return out
 

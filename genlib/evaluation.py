@@ -85,7 +85,7 @@ def declared(m, # a model (class or instance)
 
 def likelihood_options(m) -> dict:
     "{name: (annotation, default, doc)}: the keyword options of the model's `likelihood_terms` after `x` (an ODE solver's steps, a number of probes): flags of `genlib evaluate`."
-    f = getattr(type(m) if not isinstance(m, type) else m, "likelihood_terms", None)
+    f = getattr(m if isinstance(m, type) else type(m), "likelihood_terms", None)
     return keyword_options(f, skip=("x",)) if f is not None else {}
 
 # %% ../nbs/14_evaluation.ipynb #201ffe47
@@ -101,12 +101,13 @@ def split_terms(module:GenerativeModule, # the model
     "Means of `eval_terms` (and `likelihood_terms` when asked) over a split, through Lightning's test loop; standard errors of the per-image terms."
     loader = dm.loader(split, shuffle=False)
     n = min(len(dm.tensors[split][0]), min(len(loader), limit_batches or len(loader))*loader.batch_size)
-    computed = []
+    computed = False
     if likelihood is not None:  # for this test run only, the model's eval_terms also compute its likelihood terms
         def eval_terms(x, plain=module.eval_terms):
+            nonlocal computed
             terms = plain(x)
             if likelihood_for is None or set(likelihood_for) - terms.keys():
-                terms.update(module.likelihood_terms(x, **likelihood)); computed.append(True)
+                terms.update(module.likelihood_terms(x, **likelihood)); computed = True
             return terms
         module.eval_terms = eval_terms
     try:
@@ -120,7 +121,7 @@ def split_terms(module:GenerativeModule, # the model
     got = {k.removeprefix("test/"): float(v) for k, v in got.items()}
     squares = {k.removesuffix(SQUARE_SUFFIX): v for k, v in got.items() if k.endswith(SQUARE_SUFFIX)}
     stderr = {k: math.sqrt(max(sq - got[k]**2, 0.0)/max(n - 1, 1)) for k, sq in squares.items()}
-    return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr, bool(computed)
+    return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr, computed
 
 # %% ../nbs/14_evaluation.ipynb #7f362c12
 EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "kid", "pr", "fid_recon", "is")

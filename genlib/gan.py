@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from lightning.pytorch.utilities import rank_zero_warn
 from .core import EMA
 from .errors import check_arg
-from .model import GenerativeModule, register_model
+from .model import GenerativeModule, register_model, grad_norm
 from .layers import up
 
 # %% auto #0
@@ -115,8 +115,7 @@ def gan_health(d_losses:torch.Tensor, # the discriminator's loss at each step of
     return None
 
 # %% ../nbs/19_gan.ipynb #abebc375
-def _grad_norm(net:nn.Module) -> torch.Tensor:
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm([p.grad for p in net.parameters() if p.grad is not None])))
+def _grads(net:nn.Module) -> list[torch.Tensor]: return [p.grad for p in net.parameters() if p.grad is not None]
 
 def adversarial_step(G:nn.Module, # the generator
                      D:nn.Module, # the discriminator (logits)
@@ -126,18 +125,23 @@ def adversarial_step(G:nn.Module, # the generator
                      kind:str="bce", # the loss: "bce" or "hinge"
                      backward=torch.Tensor.backward, # how a loss is backpropagated
                      check=None, # called with {"d_loss": ...}, then {"g_loss": ...}, before each optimiser step
-                    ) -> dict[str, torch.Tensor]: # both losses, both gradient norms, D's mean probabilities (nothing read back)
+                     norms:bool=True, # also both gradient norms (the pipeline logs them; a hand-written loop would not compute them)
+                    ) -> dict[str, torch.Tensor]: # both losses, D's mean probabilities and the gradient norms (nothing read back)
     "One discriminator step and one generator step."
     fake = G(z)
     real_logits, fake_logits = D(x), D(fake.detach())
     terms = {"d_loss": d_loss(real_logits, fake_logits, kind)}
     if check: check({"d_loss": terms["d_loss"]})
-    opt_d.zero_grad(set_to_none=True); backward(terms["d_loss"]); terms["grad_norm_d"] = _grad_norm(D); opt_d.step()
+    opt_d.zero_grad(set_to_none=True); backward(terms["d_loss"])
+    if norms: terms["grad_norm_d"] = grad_norm(_grads(D))
+    opt_d.step()
     D.requires_grad_(False)
     try:
         terms["g_loss"] = g_loss(D(fake), kind)
         if check: check({"g_loss": terms["g_loss"]})
-        opt_g.zero_grad(set_to_none=True); backward(terms["g_loss"]); terms["grad_norm_g"] = _grad_norm(G); opt_g.step()
+        opt_g.zero_grad(set_to_none=True); backward(terms["g_loss"])
+        if norms: terms["grad_norm_g"] = grad_norm(_grads(G))
+        opt_g.step()
     finally: D.requires_grad_(True)
     terms.update(d_real=torch.sigmoid(real_logits).mean(), d_fake=torch.sigmoid(fake_logits).mean())
     return terms
@@ -187,7 +191,7 @@ class GANModule(GenerativeModule):
         G, D, hp = self.net.generator, self.net.discriminator, self.hparams
         opt_g, opt_d = self.configure_optimizers()
         def step(x):
-            adversarial_step(G, D, x, torch.randn(len(x), hp.latent_dim, device=x.device), opt_d, opt_g, hp.loss)
+            adversarial_step(G, D, x, torch.randn(len(x), hp.latent_dim, device=x.device), opt_d, opt_g, hp.loss, norms=False)
             if self.net.generator_ema is not None: self.net.generator_ema.update(G)
         return step
 

@@ -13,13 +13,17 @@ from .errors import GenlibError
 from .metrics import ssim
 
 # %% auto #0
-__all__ = ['SQUARE_SUFFIX', 'GRAD_NORM', 'MODELS', 'MODEL_ENTRY_POINTS', 'NonFiniteLossError', 'logs_this_step',
+__all__ = ['SQUARE_SUFFIX', 'GRAD_NORM', 'MODELS', 'MODEL_ENTRY_POINTS', 'grad_norm', 'NonFiniteLossError', 'logs_this_step',
            'GenerativeModule', 'register_model', 'model_path', 'model_names', 'get_model', 'recorded_model',
            'check_losses_device']
 
 # %% ../nbs/10_model.ipynb #fe219d49
 SQUARE_SUFFIX = "__mean_square"  # the test loop logs per-image terms' mean squares under this suffix
 GRAD_NORM = "grad_norm"  # the name under which a training step's gradient norm is recorded with its loss terms (NaN/Inf stop)
+
+def grad_norm(grads:list[torch.Tensor]) -> torch.Tensor:
+    "The 2-norm of all the gradients `grads` together, on their device (nothing is read back)."
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
 
 class NonFiniteLossError(GenlibError):
     "A loss became NaN or Inf; training stops, the last good checkpoint is kept."
@@ -136,7 +140,7 @@ class GenerativeModule(L.LightningModule):
         "Record on the device whether this step's gradients are finite: a finite loss can still have a NaN or Inf gradient, which would put non-finite weights into the next checkpoint."
         if getattr(self.trainer.precision_plugin, "scaler", None) is not None: return  # float16's scaler skips such steps itself
         grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-        if grads: self._record_nonfinite((GRAD_NORM,), torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))).float().view(1))
+        if grads: self._record_nonfinite((GRAD_NORM,), grad_norm(grads).float().view(1))
 
     def log_losses(self, stage:str, losses:dict, batch_size:int):
         "Log loss terms: `train/{k}_step` (when Lightning writes logs) and `train/{k}_epoch`; `val/{k}`, `test/{k}` (epoch means over all processes)."

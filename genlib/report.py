@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 from .core import atomic_write, same_value
 from .errors import ArgumentError, GenlibError, check_arg
 from .model import recorded_model
+from .evaluation import declared
 from .compare import plot_runs
 
 # %% auto #0
@@ -90,7 +91,7 @@ def run_summary(run:str|Path, # a run folder
             # FID and IS only from an evaluation: the val/fid tracked in training uses fewer images and another reference
             "fid": ev["metrics"].get("fid"), "is": ev["metrics"].get("inception_score"),
             "fid_protocol": _fid_protocol(ev["measured_with"].get("fid") or ev["measured_with"].get("inception_score")),
-            "bpd": pick("bpd", getattr(cls, "bpd_term", None)), "bpd_kind": bpd_kind,
+            "bpd": pick("bpd", declared(cls, "bpd_term")), "bpd_kind": bpd_kind,
             "nll": ev["metrics"].get("nll"), "nll_kind": ev["measured_with"].get("nll", {}).get("kind", ""), "ssim": pick("ssim"), "val_loss": m.get("val", {}).get("loss"),
             "command": m.get("command"), "eval_commands": ev["commands"], "curve": m.get("curve") or [], "test": m.get("test") or {},
             "val_fid_protocol": _fid_protocol(m.get("measured_with", {}).get("val/fid")),
@@ -155,7 +156,7 @@ def report(runs_dir:str, # folder of runs (searched recursively for metrics.json
     except ValueError: raise ArgumentError(f"expects comma-separated numbers, got {minutes!r}", "minutes") from None
     md = f"# Runs under {runs_dir}\n\n" + report_table(rows)
     if per_minute := minutes_table(rows, cols): md += "\n## Quality per minute\n\n" + per_minute
-    bpd_tags = dict.fromkeys(f"val/{row['model_class'].bpd_term}" for row in rows if getattr(row["model_class"], "bpd_term", None))
+    bpd_tags = dict.fromkeys(f"val/{declared(row['model_class'], 'bpd_term')}" for row in rows if declared(row["model_class"], "bpd_term"))
     fig = plot_runs({f"[{i}] {row['run']}": r for i, (row, r) in enumerate(zip(rows, runs), 1)}, tags=[CURVE_TAGS[0], *bpd_tags, *CURVE_TAGS[1:]],
                     x="step", ncols=2, drop_missing=True)
     if fig is not None:
@@ -173,7 +174,7 @@ def curve_metric(cls:type|None, # the run's model class (None: not installed her
                 ) -> str|None: # a key of the curve's values
     "What a run's quality-per-minute row follows: the model's bits/dim where validation logs them, else the FID tracked in training, else the validation loss."
     keys = {k for point in curve for k in point["val"]}
-    return next((k for k in (getattr(cls, "bpd_term", None), "fid", "loss") if k and k in keys), None)
+    return next((k for k in (declared(cls, "bpd_term"), "fid", "loss") if k and k in keys), None)
 
 def value_at(curve:list[dict], key:str, seconds:float) -> float|None:
     "The value `key` had at the last validation done `seconds` into the run (None before the first)."
@@ -199,7 +200,7 @@ def minutes_table(rows:list[dict], # `run_summary` of each run, in the main tabl
     for i, r in enumerate(rows, 1):
         curve = r.get("curve") or []
         if not (key := curve_metric(r["model_class"], curve)): continue
-        what = f"val bits/dim ({_kind_label(r['bpd_kind'])})" if key == getattr(r["model_class"], "bpd_term", None) and r["bpd_kind"] else \
+        what = f"val bits/dim ({_kind_label(r['bpd_kind'])})" if key == declared(r["model_class"], "bpd_term") and r["bpd_kind"] else \
                f"val FID ({r['val_fid_protocol']})" if key == "fid" else f"val {key}"
         last = curve[-1]
         cells = [f"[{i}] {r['run']}", r["model"], what, *(_fmt(value_at(curve, key, 60*m)) or "-" for m in minutes),
@@ -229,7 +230,7 @@ def published_number(run:str|Path, # a run folder
            "standard_error": None, "extractor": "", "kind": "", "on": ""}
     if evaluation is None:  # the test pass of best.ckpt at the end of training: the whole test split
         cls = _model_class(m)
-        key = (getattr(cls, "bpd_term", None) or "bpd") if metric == "bpd" else metric  # the model's name for its bits/dim
+        key = (declared(cls, "bpd_term") or "bpd") if metric == "bpd" else metric  # the model's name for its bits/dim
         check_arg(key in m.get("test", {}), f"{run/'metrics.json'} has no test number {key!r}")
         limited = "--limit-batches" in (m.get("command") or "")
         hparams = lambda: yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}  # only read for bits/dim

@@ -119,7 +119,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     params = inspect.signature(cls.__init__).parameters
     model_kwargs = {k: v for k, v in kwargs.items() if k in params}
     trainer_kwargs = {k: v for k, v in kwargs.items() if k not in params}
-    if bad := sorted(set(trainer_kwargs) - set(trainer_options())):
+    if trainer_kwargs and (bad := sorted(set(trainer_kwargs) - set(trainer_options()))):
         raise ArgumentError(f"is neither a hyperparameter of model {model!r} nor an option of Lightning's Trainer that train passes on", bad[0])
     given_kwargs = {**model_kwargs, **trainer_kwargs}  # what the command line repeats: the preset's values come from its name
     accelerator, strategy = trainer_kwargs.get("accelerator", "auto"), trainer_kwargs.get("strategy", "auto")
