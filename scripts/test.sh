@@ -41,4 +41,4 @@ python scripts/make_readme.py --check
 echo "test: nbdev_test (notebooks; cells flagged slow or cuda are skipped)"
 nbdev_test --n_workers 2 --do_print
 echo "test: pytest"
-python -m pytest -q -n 2 --dist worksteal tests  # both cores: most tests wait on one process starting up
+python -m pytest -q -n 2 --dist worksteal --durations=15 tests  # both cores: most tests wait on one process starting up; the slowest listed
