@@ -55,14 +55,15 @@ class ImageGrids(L.Callback):
     def __init__(self, n:int=64, seed:int=0):
         self.n, self.seed, self.fixed = n, seed, None
     def on_validation_batch_start(self, trainer, pl_module, batch, batch_idx, dataloader_idx=0):
-        if batch_idx == 0 and self.fixed is None: self.fixed = batch[0][:self.n].detach().float().clone()
+        if batch_idx == 0 and self.fixed is None: self.fixed = batch[0][:self.n].detach().float().clone(), batch[1][:self.n].clone()
     def on_validation_epoch_end(self, trainer, pl_module):
         if trainer.sanity_checking: return
         pl_module.prepare_sampling()  # on every process: it may be a collective step under DDP
         if not trainer.is_global_zero: return
         grids = {}
         if pl_module.can_reconstruct and self.fixed is not None:
-            x = self.fixed[:32]; grids["reconstructions"] = recon_grid(x.cpu(), pl_module.reconstruct(x).float().cpu())
+            x, y = (t[:32] for t in self.fixed)  # a conditional model reconstructs given the labels
+            grids["reconstructions"] = recon_grid(x.cpu(), pl_module.reconstruct(x, *pl_module.conditions(y)).float().cpu())
         if pl_module.can_sample: grids["samples"] = pl_module.sample(self.n, seed=self.seed).float().cpu()
         for name, imgs in grids.items():
             save_image_grid(imgs, trainer_run_dir(trainer)/"images"/f"{name}_epoch{trainer.current_epoch:03d}.png")

@@ -15,11 +15,12 @@ from .datamodule import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
 from .core import read_checkpoint
 from .fid import get_extractor, default_reference
-from .fid_scores import reference_stats, reference_features, reference_images, model_scores
+from .fid_scores import reference_stats, reference_features, reference_images, model_scores, class_reference_stats
+from .classifier import CIFAR10Features
 
 # %% auto #0
-__all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'sample', 'LikelihoodModel', 'declared', 'likelihood_options',
-           'split_terms', 'evaluate']
+__all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'class_index', 'sample', 'LikelihoodModel', 'declared',
+           'likelihood_options', 'split_terms', 'evaluate', 'real_accuracy']
 
 # %% ../nbs/14_evaluation.ipynb #fee6d6dc
 def checkpoint_model(ck:dict, # a loaded checkpoint
@@ -52,17 +53,30 @@ def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ck
     return m.eval()
 
 # %% ../nbs/14_evaluation.ipynb #d07fe88f
+def class_index(label:str|int) -> int:
+    "The index of a CIFAR-10 class given by its name (cat) or index (3), in the data module's order."
+    names = CIFAR10DataModule.classes
+    if str(label).isdigit() and int(label) < len(names): return int(label)
+    if label in names: return names.index(label)
+    raise ArgumentError(f"must be a CIFAR-10 class ({', '.join(names)}), an index 0-{len(names) - 1}, or all; got {label!r}", "label")
+
 def sample(ckpt:str, # checkpoint to sample from
-           n:int=64, # number of images
+           n:int|None=None, # number of images; default 64, or with --label all `nrow` of each class
            out:str|None=None, # PNG file to write; default: samples.png in the checkpoint's run folder
            seed:int=0, # seed of the latent draw
            nrow:int=8, # images per row of the grid
+           label:str|None=None, # a conditional model's class: a name (cat) or index (3); all: one row per class
            **options, # options of the model's sampler (`genlib models MODEL` lists them)
           ) -> Path: # the PNG written
-    "Draw `n` images from a trained model and save them as one grid."
-    check_arg(n >= 1, f"must be >= 1, got {n}", "n")
+    "Draw `n` images from a trained model (of one class, or a row of each, from a conditional model) and save them as one grid."
+    check_arg(n is None or n >= 1, f"must be >= 1, got {n}", "n")
     m = load_module(ckpt).to(default_device())
-    imgs = m.sample(n, seed=seed, **options)
+    labels = None
+    if label is not None:
+        if not m.conditional: raise ArgumentError(f"a {m.model_name} model is not conditional: {ckpt} draws from all of CIFAR-10 and takes no label", "label")
+        if label == "all": n = n or nrow; labels, nrow = torch.arange(m.num_classes).repeat_interleave(n), n; n *= m.num_classes
+        else: labels = class_index(label)
+    imgs = m.sample(n or 64, seed=seed, labels=labels, **options)
     out = Path(out) if out else Path(ckpt).resolve().parent.parent/"samples.png"
     return save_image_grid(imgs, out, nrow)
 
@@ -73,7 +87,7 @@ class LikelihoodModel(Protocol):
     bpd_kind: str  # what that number is: an exact likelihood, a bound, an estimate or a proxy, and how it was made
     nll_term: str|None  # a term of `likelihood_terms`: a tighter estimate of the negative log-likelihood in bits/dim (`--metrics nll`)
     nll_kind: str  # what that number is, as for bpd_kind
-    def likelihood_terms(self, x:torch.Tensor, **options) -> dict[str, torch.Tensor]: ...  # terms only `evaluate` computes
+    def likelihood_terms(self, x:torch.Tensor, **options) -> dict[str, torch.Tensor]: ...  # terms only `evaluate` computes; a conditional model's takes (x, labels, **options)
 
 _UNDECLARED = {"bpd_term": None, "bpd_kind": "", "nll_term": None, "nll_kind": ""}
 
@@ -86,7 +100,7 @@ def declared(m, # a model (class or instance)
 def likelihood_options(m) -> dict:
     "{name: (annotation, default, doc)}: the keyword options of the model's `likelihood_terms` after `x` (an ODE solver's steps, a number of probes): flags of `genlib evaluate`."
     f = getattr(m if isinstance(m, type) else type(m), "likelihood_terms", None)
-    return keyword_options(f, skip=("x",)) if f is not None else {}
+    return keyword_options(f, skip=("x", "labels")) if f is not None else {}
 
 # %% ../nbs/14_evaluation.ipynb #201ffe47
 def split_terms(module:GenerativeModule, # the model
@@ -103,11 +117,11 @@ def split_terms(module:GenerativeModule, # the model
     n = min(len(dm.tensors[split][0]), min(len(loader), limit_batches or len(loader))*loader.batch_size)
     computed = False
     if likelihood is not None:  # for this test run only, the model's eval_terms also compute its likelihood terms
-        def eval_terms(x, plain=module.eval_terms):
+        def eval_terms(x, *labels, plain=module.eval_terms):
             nonlocal computed
-            terms = plain(x)
+            terms = plain(x, *labels)
             if likelihood_for is None or set(likelihood_for) - terms.keys():
-                terms.update(module.likelihood_terms(x, **likelihood)); computed = True
+                terms.update(module.likelihood_terms(x, *labels, **likelihood)); computed = True
             return terms
         module.eval_terms = eval_terms
     try:
@@ -124,8 +138,9 @@ def split_terms(module:GenerativeModule, # the model
     return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr, computed
 
 # %% ../nbs/14_evaluation.ipynb #7f362c12
-EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "kid", "pr", "fid_recon", "is")
-_SAMPLE_METRICS = ("fid", "kid", "pr", "is")  # scores of samples
+EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "kid", "pr", "fid_recon", "is", "accuracy", "intra_fid")
+_SAMPLE_METRICS = ("fid", "kid", "pr", "is", "accuracy", "intra_fid")  # scores of samples
+_CLASS_METRICS = ("accuracy", "intra_fid")  # scores of a conditional model's samples, class by class
 _RECONSTRUCTION_TERMS = {"mse": "recon_mse", "bce": "recon_bce", "ssim": "ssim"}  # `--metrics` name: the term `eval_terms` logs
 
 def _likelihood_metrics(m:GenerativeModule) -> list[tuple]:  # (metric, the model's term, what kind of number it is)
@@ -138,6 +153,8 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     check_arg(names and not bad, f": unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(EVAL_METRICS)}", "metrics")
     if not m.can_reconstruct and (rec := [k for k in names if k in ("mse", "bce", "ssim", "fid_recon")]):
         raise ArgumentError(f"{','.join(rec)} compare reconstructions with their inputs, and a {m.model_name} model does not reconstruct", "metrics")
+    if not m.conditional and (cls := [k for k in names if k in _CLASS_METRICS]):
+        raise ArgumentError(f"{','.join(cls)} score samples drawn for chosen classes, and a {m.model_name} model is not conditional", "metrics")
     if "bpd" in names and declared(m, "bpd_term") is None:
         raise ArgumentError(f"bpd: a {m.model_name} model declares no likelihood in bits/dim (bpd_term)", "metrics")
     if "nll" in names and declared(m, "nll_term") is None:
@@ -148,7 +165,7 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
 def evaluate(ckpt:str, # checkpoint to evaluate
              data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
              split:str="val", # data split for losses and reconstruction metrics: "val", "test" or "train"
-             metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid,kid,pr (precision/recall),is (samples),fid_recon (reconstructions of SPLIT); None: loss (+ mse,ssim if the model reconstructs)
+             metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid,kid,pr (precision/recall),is (samples),fid_recon (reconstructions of SPLIT), accuracy,intra_fid (a conditional model's samples); None: loss (+ mse,ssim if the model reconstructs)
              n_samples:int=10_000, # images for FID, KID, precision/recall and IS (samples, or reconstructions of the first N of SPLIT)
              reference:str|None=None, # real images they compare with: full-train (official 50k), train, val, test; None: the extractor's (test for cifar, full-train for inception)
              extractor:str="auto", # FID/IS network: auto (inception where its weights are here, else cifar), inception (standard), cifar (genlib's classifier, offline), random-cnn, package.module:factory
@@ -208,22 +225,41 @@ def evaluate(ckpt:str, # checkpoint to evaluate
             print(f"genlib evaluate: warning: the {getattr(fx, 'extractor_name', type(fx).__name__)} extractor was trained on the {reference} images: numbers against them are biased; "
                   f"use --reference {default_reference(fx)}", file=sys.stderr)
         ref = reference_stats(reference, fx, data_dir, batch_size, progress=progress) if {"fid", "fid_recon"} & set(names) else None
+        class_ref = class_reference_stats(reference, fx, data_dir, batch_size, progress) if "intra_fid" in names else None
+        classifier = (fx if isinstance(fx, CIFAR10Features) else CIFAR10Features().to(dev)) if "accuracy" in names else None
         real_f = real_meta = None
         if {"kid", "pr"} & set(names):  # the first n images of the reference split, as many as the model's images where the split allows
             n_real = min(n_samples, len(reference_images(reference, data_dir)))
             real_f = reference_features(reference, fx, n_real, data_dir, batch_size, progress)
             real_meta = {"dataset": "CIFAR-10", "split": reference, "n": n_real, "order": dm.order,
                          **({"class_counts": _counted(dm, reference, n_real)} if reference in dm.tensors else {})}
-        runs = [("samples", "fid" in names, "is" in names, "kid" in names, "pr" in names), ("reconstructions", "fid_recon" in names, False, False, False)]
-        for source, want_fid, want_is, want_kid, want_pr in runs:
-            if not (want_fid or want_is or want_kid or want_pr): continue
-            sc = model_scores(m, fx, n_samples, reference=ref if want_fid else None, inception_score_splits=10 if want_is else None,
-                              source=source, batch_size=batch_size, real=dm.tensors[split][0], seed=seed, progress=progress,
-                              sample_options=sample_options, real_features=real_f, kid=want_kid, pr=want_pr, real_meta=real_meta)
+        samples = {k: k in names for k in ("fid", "is", "kid", "pr", "accuracy", "intra_fid")}
+        runs = [("samples", samples), ("reconstructions", {"fid": "fid_recon" in names})]
+        for source, want in runs:
+            if not any(want.values()): continue
+            sc = model_scores(m, fx, n_samples, reference=ref if want["fid"] else None, inception_score_splits=10 if want.get("is") else None,
+                              source=source, batch_size=batch_size, real=dm.tensors[split][0], real_labels=dm.tensors[split][1] if m.conditional else None,
+                              seed=seed, progress=progress, sample_options=sample_options, real_features=real_f, kid=want.get("kid", False),
+                              pr=want.get("pr", False), real_meta=real_meta, classifier=classifier if want.get("accuracy") else None,
+                              class_reference=class_ref if want.get("intra_fid") else None)
             if source == "reconstructions": sc["measured_with"]["fid_recon"]["class_counts"] = _counted(dm, split, n_samples)
             res["metrics"].update(sc["metrics"]); res["measured_with"].update(sc["measured_with"])
+        if classifier is not None:  # the ceiling: the classifier on real test images (it was trained on the training split)
+            res["measured_with"]["accuracy"]["real_test_images"] = real_accuracy(classifier, dm)
     if out: atomic_write_json(res, out)
     return res
+
+@torch.no_grad()
+def real_accuracy(classifier:CIFAR10Features, # the classifier
+                  dm:CIFAR10DataModule, # the data (set up)
+                  split:str="test", batch_size:int=500,
+                 ) -> dict: # {"split", "n", "overall", "per_class"}
+    "The classifier's accuracy on a split's real images, overall and per class: the ceiling of a conditional model's accuracy."
+    x, y = dm.tensors[split]
+    dev = next(classifier.parameters()).device
+    right = torch.cat([classifier.logits(x[i:i + batch_size].to(dev)).argmax(1).cpu() == y[i:i + batch_size].cpu() for i in range(0, len(x), batch_size)])
+    per = {name: float(right[y.cpu() == c].float().mean()) for c, name in enumerate(dm.classes)}
+    return {"split": split, "n": len(x), "overall": float(right.float().mean()), "per_class": per}
 
 def _counted(dm:CIFAR10DataModule, split:str, n:int) -> dict:
     "How many images of each class the first `n` of a split hold; one line on standard error when some class is missing."

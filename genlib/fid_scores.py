@@ -14,23 +14,26 @@ from .core import to_float, to_uint8, derive_seed, atomic_torch_save
 from .errors import GenlibError, check_arg
 from .data import cache_dir, data_dir as find_data_dir
 from .datamodule import CIFAR10DataModule
-from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall
+from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall, frechet_distance
 from .fid import FIDInceptionV3, describe_extractor, features_and_logits
 
 
 # %% auto #0
 __all__ = ['REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED', 'reference_images', 'image_features', 'reference_stats',
-           'reference_features', 'model_images', 'model_scores', 'FIDTracker']
+           'reference_features', 'model_images', 'model_scores', 'FIDTracker', 'class_reference_stats']
 
 # %% ../nbs/08_fid_scores.ipynb #1f70aede
 REFERENCE_SPLITS = ("train", "val", "test", "full-train")
 
-def reference_images(split:str, data_dir:str|None=None) -> torch.Tensor:
-    "uint8 images (N, 3, 32, 32) of a reference split."
+def reference_images(split:str, data_dir:str|None=None,
+                     labels:bool=False, # also return the labels
+                    ) -> torch.Tensor|tuple[torch.Tensor, torch.Tensor]:
+    "uint8 images (N, 3, 32, 32) of a reference split (and their labels (N,))."
     check_arg(split in REFERENCE_SPLITS, f"must be one of {', '.join(REFERENCE_SPLITS)}, got {split!r}", "reference")
     dm = CIFAR10DataModule(data_dir); dm.prepare_data()
-    if split == "full-train": return torch.from_numpy(np.array(dm.arrays["train"][0]))  # a writable copy of the memory map
-    dm.setup(); return dm.tensors[split][0]
+    if split == "full-train": x, y = (torch.from_numpy(np.array(a)) for a in dm.arrays["train"])  # writable copies of the memory map
+    else: dm.setup(); x, y = dm.tensors[split]
+    return (x, y) if labels else x
 
 @torch.no_grad()
 def image_features(extractor:nn.Module, images:torch.Tensor, batch_size:int=250, device=None, desc:str="features",
@@ -96,19 +99,22 @@ def model_images(module, # a `GenerativeModule`
                  real:torch.Tensor|None=None, # images in [0, 1] or uint8, to reconstruct
                  seed:int=0,
                  sample_options:dict|None=None, # options of the model's sampler (e.g. a number of solver steps)
+                 labels:torch.Tensor|None=None, # a conditional model's classes: of the n samples, or of `real` (reconstructed given them)
                 ):
-    "Yield batches of `n` images in [0, 1]: samples of the model, or its reconstructions of `real`."
+    "Yield batches of `n` images in [0, 1]: samples of the model (of classes `labels`), or its reconstructions of `real`."
     check_arg(source in SOURCES, f"source must be samples or reconstructions, got {source!r}")
+    given = lambda k, b: () if labels is None else (labels[k:k + b],)
     if source == "samples":
         if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
         for i, k in enumerate(range(0, n, batch_size)):
-            yield module.sample(min(batch_size, n - k), seed=derive_seed(seed, "sample-batch", i), **(sample_options or {}))
+            b = min(batch_size, n - k)
+            yield module.sample(b, seed=derive_seed(seed, "sample-batch", i), **dict(zip(["labels"], given(k, b))), **(sample_options or {}))
         return
     if not module.can_reconstruct: raise GenlibError(f"a {module.model_name} model does not reconstruct images")
     check_arg(real is not None and len(real) >= n, f"only {0 if real is None else len(real)} images to reconstruct for {n} FID images; lower --n-samples")
     for k in range(0, n, batch_size):
         x = real[k:k + batch_size].to(module.device)
-        yield module.reconstruct(to_float(x) if x.dtype == torch.uint8 else x)
+        yield module.reconstruct(to_float(x) if x.dtype == torch.uint8 else x, *given(k, batch_size))
 
 def model_scores(module, # a `GenerativeModule`
                  extractor:nn.Module, # feature extractor (with `logits` for IS)
@@ -124,24 +130,36 @@ def model_scores(module, # a `GenerativeModule`
                  kid:bool=False, # KID of the model images against `real_features`
                  pr:bool=False, # precision and recall against `real_features`
                  real_meta:dict|None=None, # what `real_features` are (split, number, classes), for the record
+                 real_labels:torch.Tensor|None=None, # labels of `real`: a conditional model reconstructs given them
+                 classifier:nn.Module|None=None, # a CIFAR-10 classifier (`logits`): the accuracy of a conditional model's samples
+                 class_reference:list[FeatureStats]|None=None, # real statistics of each class (`class_reference_stats`): intra-FID
                 ) -> dict: # {"metrics": {...}, "measured_with": {...}}
-    "FID, KID, precision/recall and Inception Score of a model's samples, or FID of its reconstructions, with what they were measured with."
+    "FID, KID, precision/recall and Inception Score of a model's samples, or FID of its reconstructions; for a conditional model also the accuracy and intra-FID of its samples; with what they were measured with."
     check_arg(not (inception_score_splits and source != "samples"), "the Inception Score is a score of samples")
     check_arg(not (kid or pr) or real_features is not None, "KID and precision/recall need the real images' features (real_features)")
+    per_class = classifier is not None or class_reference is not None
+    conditional = getattr(module, "conditional", False)
+    if per_class and not (conditional and source == "samples"):
+        raise GenlibError(f"accuracy and intra_fid score samples drawn for chosen classes; a {module.model_name} model is not conditional")
+    labels = (torch.arange(n) % module.num_classes) if conditional and source == "samples" else real_labels  # every class in turn
     dev = module.device
     fid = FID(features=reference.mean.shape[0], reference=reference).to(dev) if reference is not None else None
     isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None
-    fakes = []  # the model images' features, kept only for KID and precision/recall
-    for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options), total=math.ceil(n/batch_size), desc=f"FID/IS {source}",
-                  leave=False, disable=not progress):
+    fakes, right = [], []  # the model images' features (for KID, precision/recall, intra-FID); whether the classifier named the class
+    for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options, labels), total=math.ceil(n/batch_size),
+                  desc=f"FID/IS {source}", leave=False, disable=not progress):
         f, l = features_and_logits(extractor, to_uint8(x))  # 8 bits, as the real images and as a saved PNG would hold them
         if fid is not None: fid.update_features(f, real=False)
-        if kid or pr: fakes.append(f.float().cpu())
+        if kid or pr or class_reference is not None: fakes.append(f.float().cpu())
+        if classifier is not None:
+            k = sum(map(len, right))
+            right.append((classifier.logits(to_uint8(x)).argmax(1).cpu() == labels[k:k + len(x)]))
         if isc is not None:
             if l is None: raise GenlibError("the extractor has no logits (no `logits` method): no Inception Score")
             isc.update_logits(l)
     common = {"n_samples": n, "source": source, "extractor": describe_extractor(extractor), "quantized": QUANTIZED,
-              **({"sample_options": sample_options} if sample_options and source == "samples" else {})}
+              **({"sample_options": sample_options} if sample_options and source == "samples" else {}),
+              **({"labels": f"every class in turn: {n//module.num_classes:,} or more images of each"} if per_class else {})}
     out, key = {"metrics": {}, "measured_with": {}}, "fid" if source == "samples" else "fid_recon"
     if fid is not None:
         out["metrics"][key] = float(fid.compute())
@@ -163,6 +181,21 @@ def model_scores(module, # a `GenerativeModule`
                 f"a classifier score: the Inception Score's formula on the logits of {name}; not comparable with published Inception Scores")
         out["metrics"].update(inception_score=float(m), inception_score_std=float(s))
         out["measured_with"]["inception_score"] = {"kind": kind, "splits": inception_score_splits, "std": "ddof=0 over splits", **common}
+    names = CIFAR10DataModule.classes
+    if classifier is not None:
+        right = torch.cat(right)
+        acc = {names[c]: float(right[labels == c].float().mean()) for c in range(module.num_classes)}
+        out["metrics"]["accuracy"] = float(right.float().mean())
+        out["measured_with"]["accuracy"] = {"kind": "the fraction of samples drawn for a class that the classifier calls that class",
+                                            "classifier": describe_extractor(classifier), "per_class": acc, **common}
+    if class_reference is not None:
+        f = torch.cat(fakes)
+        stats = lambda g, c: FeatureStats.from_sums(g.sum(0), g.T @ g, len(g), what=f"samples of class {names[c]}")
+        per = {names[c]: frechet_distance(ref, stats(f[labels == c].double(), c)) for c, ref in enumerate(class_reference)}
+        out["metrics"]["intra_fid"] = sum(per.values())/len(per)
+        out["measured_with"]["intra_fid"] = {"kind": "the mean over classes of the FID between a class's samples and that class's real images",
+                                             "reference": {k: class_reference[0].meta.get(k) for k in ("dataset", "split")},
+                                             "reference_per_class": class_reference[0].n, "per_class": per, **common}
     return out
 
 class FIDTracker(L.Callback):
@@ -176,13 +209,29 @@ class FIDTracker(L.Callback):
         pl_module.prepare_sampling()  # on every process (a model may fit a latent density here)
         self.extractor.to(pl_module.device)
         n = math.ceil(self.n/trainer.world_size)  # this process's share
-        source, real = "samples", None
-        if not pl_module.can_sample:  # reconstruct this process's validation images
-            source, real = "reconstructions", torch.cat([x for x, _ in trainer.val_dataloaders])
+        source, real, labels = "samples", None, None
+        if not pl_module.can_sample:  # reconstruct this process's validation images (given their labels, for a conditional model)
+            source, (real, labels) = "reconstructions", (torch.cat(t) for t in zip(*trainer.val_dataloaders))
+            labels = labels if getattr(pl_module, "conditional", False) else None
         was_training = pl_module.training; pl_module.eval()
-        sc = model_scores(pl_module, self.extractor, n, self.reference, source=source, batch_size=self.bs, real=real,
+        sc = model_scores(pl_module, self.extractor, n, self.reference, source=source, batch_size=self.bs, real=real, real_labels=labels,
                           seed=derive_seed(self.seed, "fid-tracker", trainer.global_rank, trainer.current_epoch), progress=False)
         pl_module.train(was_training)
         (key, fid), = sc["metrics"].items()
         self.measured_with = {"val/fid": {**sc["measured_with"][key], "n_samples": n*trainer.world_size}}
         pl_module.log("val/fid", fid, prog_bar=True)  # the metric already summed the features of all processes
+
+# %% ../nbs/08_fid_scores.ipynb #fffc1645
+def class_reference_stats(split:str, # which real images
+                          extractor:nn.Module, # the feature extractor
+                          data_dir:str|None=None, batch_size:int=250, progress:bool=True,
+                         ) -> list[FeatureStats]: # one per class, in the data module's order
+    "Feature statistics of the real images of each class of a split (the real side of intra-FID)."
+    images, labels = reference_images(split, data_dir, labels=True)
+    f = reference_features(split, extractor, len(images), data_dir, batch_size, progress).double()
+    names, out = CIFAR10DataModule.classes, []
+    for c, name in enumerate(names):
+        g = f[labels == c]
+        out.append(FeatureStats.from_sums(g.sum(0), g.T @ g, len(g), what=f"real {name} images of the {split} split",
+                                          meta={"dataset": "CIFAR-10", "split": split, "class": name, "n": len(g)}))
+    return out

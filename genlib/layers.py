@@ -133,7 +133,7 @@ class GaussianMixture(nn.Module):
 # %% ../nbs/16_layers.ipynb #b36d2837
 class LatentDensityModule(GenerativeModule):
     "Base of models that sample by decoding codes drawn from `self.net.density`, refitted to the validation codes after each validation."
-    def latent_codes(self, x:torch.Tensor) -> torch.Tensor: return self.net.encode(x)  # the VAE uses its posterior means
+    def latent_codes(self, x:torch.Tensor, *labels) -> torch.Tensor: return self.net.encode(x, *labels)  # the VAE uses its posterior means
 
     @property
     def can_sample(self) -> bool: return bool(self.net.density.fitted)
@@ -144,7 +144,7 @@ class LatentDensityModule(GenerativeModule):
     def on_validation_epoch_start(self): super().on_validation_epoch_start(); self._codes = []  # super: the training NaN record first
     def validation_step(self, batch, batch_idx):
         super().validation_step(batch, batch_idx)
-        self._codes.append(self.latent_codes(batch[0]).detach())
+        self._codes.append(self.latent_codes(batch[0], *self.conditions(batch[1])).detach())
     def on_validation_epoch_end(self):  # the fit after this validation uses this many components: logged, so metrics.json has it
         n = sum(len(c) for c in getattr(self, "_codes", []))*self.trainer.world_size
         if n >= 2: self.log("val/density_components", float(self.net.density.components_for(n)))

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 import lightning as L
 from .core import derive_seed, import_object, keyword_options
-from .errors import GenlibError
+from .errors import GenlibError, check_arg
+from .data import CIFAR10_CLASSES
 from .metrics import ssim
 
 # %% auto #0
@@ -46,14 +47,31 @@ class GenerativeModule(L.LightningModule):
     ddp_unused_parameters: bool = False  # True: a backward pass uses only some parameters (two optimisers), DDP must look for the rest
     presets: dict = {}  # named sets of hyperparameters, {"cpu": {"channels": 32, ...}}: `train(model, preset="cpu")`, `genlib train MODEL --preset cpu`
     noise_seed: int = 0  # the run's seed, set by `train`
+    conditional: bool = False  # True: a batch's labels reach `compute_losses(x, labels)`, and `sample(n, labels=...)` draws chosen classes
+    num_classes: int = len(CIFAR10_CLASSES)  # how many classes a conditional model's labels index (CIFAR-10's, in the data module's order)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "model_name" not in cls.__dict__: cls.model_name = cls.__name__.removesuffix("Module").lower() or cls.__name__.lower()
 
     def compute_losses(self, x:torch.Tensor) -> dict[str, torch.Tensor]:
-        "Loss terms for a batch `x` of images in [0, 1], on x's device; 'loss' is the value that is minimised."
+        "Loss terms for a batch `x` of images in [0, 1], on x's device; 'loss' is the value that is minimised. A conditional model's takes the labels too: `compute_losses(x, labels)`."
         raise NotImplementedError
+
+    def conditions(self, labels:torch.Tensor) -> tuple:
+        "What the pipeline passes after the images to `compute_losses`, `eval_terms` and `reconstruct`: `(labels,)` for a conditional model, nothing otherwise."
+        return (labels,) if self.conditional else ()
+
+    def check_labels(self, labels, n:int) -> torch.Tensor:
+        "`labels` as n class indices on the model's device (one label is repeated); fail naming the problem."
+        if not self.conditional:
+            raise GenlibError(f"a {self.model_name} model is not conditional: it draws from all of CIFAR-10 and takes no label")
+        labels = torch.as_tensor(labels, dtype=torch.long).flatten()
+        if len(labels) == 1: labels = labels.expand(n)
+        check_arg(len(labels) == n, f"{len(labels)} labels for {n} images", "labels")
+        check_arg(len(labels) == 0 or 0 <= int(labels.min()) <= int(labels.max()) < self.num_classes,
+                  f"must be class indices in [0, {self.num_classes}), got {labels.unique().tolist()}", "labels")
+        return labels.to(self.device)
 
     @torch.compiler.disable  # not traced by `torch.compile`: the step number would make it recompile every step
     def step_generator(self) -> torch.Generator:
@@ -68,25 +86,30 @@ class GenerativeModule(L.LightningModule):
     def cannot_sample_reason(self) -> str: return f"a {self.model_name} model cannot generate samples"
 
     @torch.no_grad()
-    def reconstruct(self, x:torch.Tensor) -> torch.Tensor:
-        "Reconstructions in [0, 1] of images `x` in [0, 1]."
+    def reconstruct(self, x:torch.Tensor, *labels) -> torch.Tensor:
+        "Reconstructions in [0, 1] of images `x` in [0, 1] (given their labels, for a conditional model)."
         if not self.can_reconstruct: raise GenlibError(f"a {self.model_name} model cannot reconstruct images")
-        return self.net.reconstruct(x.to(self.device))
+        if self.conditional and not labels: raise GenlibError(f"a conditional {self.model_name} model reconstructs an image given its label")
+        return self.net.reconstruct(x.to(self.device), *(self.check_labels(y, len(x)) for y in labels))
 
     @torch.no_grad()
     def sample(self, n:int, # number of images
                seed:int|None=None, # fixed seed for a reproducible batch (the same latents every epoch)
+               labels=None, # a conditional model's classes: n indices, or one for all; None: every class in turn (0, 1, ..., 9, 0, ...)
                **options, # the sampler's options (see `sample_options`)
               ) -> torch.Tensor: # images (n, 3, 32, 32) in [0, 1]
-        "Draw `n` new images."
+        "Draw `n` new images (of the classes `labels`, from a conditional model)."
+        if labels is not None and not self.conditional: self.check_labels(labels, n)  # the error that says so
         if not self.can_sample: raise GenlibError(self.cannot_sample_reason())
         if options: self.check_options(options, self.sample_options(), "sampler has")  # reads the docments: not on every plain sample
         g = torch.Generator().manual_seed(seed) if seed is not None else None
-        return self.net.sample(n, generator=g, **options)
+        if not self.conditional: return self.net.sample(n, generator=g, **options)
+        labels = torch.arange(n) % self.num_classes if labels is None else labels
+        return self.net.sample(n, generator=g, labels=self.check_labels(labels, n), **options)
 
     def sample_options(self) -> dict:
         "{name: (annotation, default, doc)}: the keyword options of `self.net.sample` after `n` and `generator` (a sampling temperature, an ODE solver's number of steps)."
-        return keyword_options(type(self.net).sample, skip=("n", "generator")) if hasattr(self.net, "sample") else {}
+        return keyword_options(type(self.net).sample, skip=("n", "generator", "labels")) if hasattr(self.net, "sample") else {}
 
     def check_options(self, options:dict, # {name: value} given on the command line
                       allowed:dict, # {name: (annotation, default, doc)}, e.g. `sample_options()`
@@ -170,21 +193,21 @@ class GenerativeModule(L.LightningModule):
     def on_train_end(self): self.raise_if_nonfinite()
 
     def training_step(self, batch, batch_idx):
-        losses = self.compute_losses(batch[0])
+        losses = self.compute_losses(batch[0], *self.conditions(batch[1]))
         self.check_finite(losses, "train")
         self.log_losses("train", losses, len(batch[0]))
         return losses["loss"]
 
-    def eval_terms(self, x:torch.Tensor) -> dict[str, torch.Tensor]:
-        "What validation, test and `genlib evaluate` report for a batch: the loss terms and, for models that reconstruct, SSIM, MSE and BCE of the reconstructions."
-        terms = self.compute_losses(x)
+    def eval_terms(self, x:torch.Tensor, *labels) -> dict[str, torch.Tensor]:
+        "What validation, test and `genlib evaluate` report for a batch (and its labels, for a conditional model): the loss terms and, for models that reconstruct, SSIM, MSE and BCE of the reconstructions."
+        terms = self.compute_losses(x, *labels)
         if self.can_reconstruct:
-            r = self.reconstruct(x).float()
+            r = self.reconstruct(x, *labels).float()
             terms.update(ssim=ssim(r, x), recon_mse=F.mse_loss(r, x), recon_bce=F.binary_cross_entropy(r.clamp(0, 1), x))
         return terms
 
     def _eval_step(self, stage, batch):
-        terms = self.eval_terms(batch[0])
+        terms = self.eval_terms(batch[0], *self.conditions(batch[1]))
         self.check_finite(terms, stage)
         # a per-image term (B,) is logged as its mean; in the test loop also its mean square, for a standard error over the split
         per_image = [k for k, v in terms.items() if v.dim() == 1]
@@ -263,7 +286,7 @@ def check_losses_device(module:GenerativeModule, # a fresh model
                        ) -> dict: # the loss terms (on `device`)
     "Run `compute_losses` with the model and a batch on `device`; fail naming each loss term computed on another device."
     module = module.to(device).train(training)
-    losses = module.compute_losses(torch.rand(4, 3, 32, 32, device=device))
+    losses = module.compute_losses(torch.rand(4, 3, 32, 32, device=device), *module.conditions(torch.arange(4, device=device)))
     wrong = {k: str(v.device) for k, v in losses.items() if torch.is_tensor(v) and v.device.type != torch.device(device).type}
     if wrong: raise AssertionError(f"{type(module).__name__}.compute_losses made terms on another device than its input ({device}): {wrong}")
     return losses

@@ -14,25 +14,29 @@ __all__ = ['TinyNet', 'TinyModule']
 # %% ../nbs/11_testing.ipynb #937ddc47
 class TinyNet(nn.Module):
     "A very small autoencoder: images (B, 3, 32, 32) in [0, 1] -> 8 numbers -> blurry images in [0, 1]."
-    def __init__(self, latent_dim:int=8):
+    def __init__(self, latent_dim:int=8, classes:int=0): # classes > 0: a label's embedding is added to the code (conditional)
         super().__init__()
         self.enc = nn.Sequential(nn.Conv2d(3, 8, 4, 4), nn.ReLU(), nn.Flatten(), nn.Linear(8*8*8, latent_dim))
         self.dec = nn.Sequential(nn.Linear(latent_dim, 3*8*8), nn.Unflatten(1, (3, 8, 8)), nn.Upsample(scale_factor=4), nn.Sigmoid())
+        self.label = nn.Embedding(classes, latent_dim) if classes else None
         self.latent_dim = latent_dim
-    def forward(self, x): return self.dec(self.enc(x))
-    def reconstruct(self, x): return self(x)
-    def sample(self, n:int, generator:torch.Generator|None=None):
-        return self.dec(torch.randn(n, self.latent_dim, generator=generator).to(self.dec[0].weight.device))
+    def decode(self, z, labels=None): return self.dec(z if labels is None else z + self.label(labels))
+    def forward(self, x, labels=None): return self.decode(self.enc(x), labels)
+    def reconstruct(self, x, labels=None): return self(x, labels)
+    def sample(self, n:int, generator:torch.Generator|None=None, labels=None):
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.dec[0].weight.device), labels)
 
 class TinyModule(GenerativeModule):
     "The pipeline's test model: a tiny autoencoder on MSE that can plant a NaN loss at step `nan_at_step`."
     def __init__(self, latent_dim:int=8, # size of the code
                  lr:float=1e-2, # Adam learning rate
                  nan_at_step:int=-1, # make the loss NaN at this training step (-1: never)
+                 conditional:bool=False, # the labels reach the decoder (the pipeline's conditional path)
                 ):
-        super().__init__(); self.save_hyperparameters(); self.net = TinyNet(latent_dim)
-    def compute_losses(self, x):
-        mse = nn.functional.mse_loss(self.net(x), x)
+        super().__init__(); self.save_hyperparameters(); self.conditional = conditional
+        self.net = TinyNet(latent_dim, self.num_classes if conditional else 0)
+    def compute_losses(self, x, labels=None):
+        mse = nn.functional.mse_loss(self.net(x, labels), x)
         if self.training and self.global_step == self.hparams.nan_at_step: mse = mse*float("nan")
         return {"loss": mse, "mse": mse}
 

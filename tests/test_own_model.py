@@ -15,22 +15,25 @@ class TinyAE(nn.Module):
         super().__init__()
         self.enc = nn.Sequential(nn.Conv2d(3, width, 4, 4), nn.Flatten(), nn.Linear(width*64, 8))
         self.dec = nn.Sequential(nn.Linear(8, 3*64), nn.Unflatten(1, (3, 8, 8)), nn.Upsample(scale_factor=4), nn.Sigmoid())
-    def forward(self, x): return self.dec(self.enc(x))
-    def reconstruct(self, x): return self(x)
-    def sample(self, n:int, generator:torch.Generator|None=None,
+        self.label = nn.Embedding(10, 8)  # used when the model is conditional
+    def decode(self, z, labels): return self.dec(z if labels is None else z + self.label(labels))
+    def forward(self, x, labels=None): return self.decode(self.enc(x), labels)
+    def reconstruct(self, x, labels=None): return self(x, labels)
+    def sample(self, n:int, generator:torch.Generator|None=None, labels=None,
                temperature:float=1.0, # scale of the codes
               ):
-        return self.dec(temperature*torch.randn(n, 8, generator=generator).to(self.dec[0].weight.device))
+        return self.decode(temperature*torch.randn(n, 8, generator=generator).to(self.dec[0].weight.device), labels)
 
 class MyModule(GenerativeModule):
     "A user's tiny autoencoder."
     progress_keys = ("mse",)
     def __init__(self, width:int=4, # channels of the encoder
                  lr:float=1e-2, # Adam learning rate
+                 conditional:bool=False, # decode given the label
                 ):
-        super().__init__(); self.save_hyperparameters(); self.net = TinyAE(width)
-    def compute_losses(self, x):
-        mse = nn.functional.mse_loss(self.net(x), x)
+        super().__init__(); self.save_hyperparameters(); self.net = TinyAE(width); self.conditional = conditional
+    def compute_losses(self, x, labels=None):
+        mse = nn.functional.mse_loss(self.net(x, labels), x)
         return {"loss": mse, "mse": mse}
 '''
 
@@ -69,6 +72,23 @@ def test_model_by_entry_point(fake_data, user_package, tmp_path):
     listed = genlib("models", env=env).stdout
     assert "mine: A user's tiny autoencoder." in listed and "realnvp:" in listed  # beside genlib's own
     train_resume_sample_evaluate("mine", "mine", fake_data, tmp_path/"runs", env)
+
+def test_a_users_conditional_model(fake_data, user_package, tmp_path):
+    "The same model with its labels: trained, resumed, sampled by class and scored by class through the command line."
+    _, env = user_package
+    out, common = tmp_path/"runs", ["--data-dir", fake_data, "--batch-size", 32, "--no-progress", "--conditional"]
+    genlib("train", "mypkg.models:MyModule", "--epochs", 1, "--out", out, *common, env=env)
+    genlib("train", "mypkg.models:MyModule", "--epochs", 2, "--resume", "--out", out, *common, env=env)
+    last = out/"my/version_0/checkpoints/last.ckpt"
+    assert read_checkpoint(last)["epoch"] == 1 and read_checkpoint(last)["hyper_parameters"]["conditional"]
+    genlib("sample", last, "--label", "cat", "--n", 4, "--temperature", 0.5, "--out", out/"cats.png", env=env)
+    genlib("sample", last, "--label", "all", "--n", 2, "--out", out/"all.png", env=env)
+    assert (out/"cats.png").stat().st_size > 0 and (out/"all.png").stat().st_size > 0
+    ev = json.loads(genlib("evaluate", last, "--data-dir", fake_data, "--metrics", "loss,accuracy", "--n-samples", 50, "--no-progress", env=env).stdout)
+    assert 0 <= ev["metrics"]["accuracy"] <= 1 and ev["losses"]["mse"] > 0 and len(ev["measured_with"]["accuracy"]["per_class"]) == 10
+    genlib("train", "mypkg.models:MyModule", "--epochs", 1, "--out", tmp_path/"plain", *common[:-1], env=env)
+    r = genlib("sample", tmp_path/"plain/my/version_0/checkpoints/last.ckpt", "--label", "cat", env=env, check=False)
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0 and "a my model is not conditional" in r.stderr, r.stderr
 
 def test_broken_entry_point_is_named(user_package):
     root, env = user_package
