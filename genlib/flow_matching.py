@@ -100,7 +100,7 @@ def integrate(f, state:tuple, t0:float, t1:float, steps:int, solver:str="heun", 
 class FlowMatching(nn.Module):
     "A velocity U-Net and its weight average; `sample(n)` integrates dx/dt = v(x, t) from noise (t = 0) to images (t = 1), `flow_nll` back."
     def __init__(self, ema:float=0.9999, # decay of the weight average that samples (0: sample from the live network)
-                 **unet, # `UNet` hyperparameters
+                 **unet, # `UNet` hyperparameters (`classes > 0`: a class-conditional velocity)
                 ):
         super().__init__()
         self.unet = UNet(**unet)
@@ -113,9 +113,18 @@ class FlowMatching(nn.Module):
 
     def _device(self): return self.unet.stem.weight.device
 
-    def velocity(self, x:torch.Tensor, t:float, net:nn.Module|None=None) -> torch.Tensor:
-        "The velocity field at time t (a number) for a batch x in the flow's range."
-        return (net or self.sampler)(x, torch.full((len(x),), float(t), device=x.device))
+    def velocity(self, x:torch.Tensor, t:float, net:nn.Module|None=None,
+                 labels:torch.Tensor|None=None, # a conditional flow's classes (None: the null class)
+                 guidance:float=1.0, # w: v_null + w (v_label - v_null); 1: the conditional velocity, 0: the unconditional one
+                ) -> torch.Tensor:
+        "The velocity field at time t (a number) for a batch x in the flow's range; with labels, guided by classifier-free guidance."
+        net, tt = net or self.sampler, torch.full((len(x),), float(t), device=x.device)
+        if labels is None: return net(x, tt)
+        if guidance == 1: return net(x, tt, labels)
+        null = torch.full_like(labels, net.null_label)
+        if guidance == 0: return net(x, tt, null)
+        v_label, v_null = net(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([labels, null])).chunk(2)  # one batch, both velocities
+        return v_null + guidance*(v_label - v_null)
 
     def trajectory(self, x0:torch.Tensor, # noise (B, 3, 32, 32)
                    steps:int=25, solver:str="heun",
@@ -123,16 +132,18 @@ class FlowMatching(nn.Module):
         "Every intermediate state of the solve from noise to images."
         return [s[0] for s in self._solve(x0, steps, solver, path=True)]
 
-    def _solve(self, x0, steps, solver, path=False):
+    def _solve(self, x0, steps, solver, path=False, labels=None, guidance=1.0):
         net = self.sampler  # looked up once: the average's property is not free
-        return integrate(lambda s, t: (self.velocity(s[0], t, net),), (x0,), 0.0, 1.0, steps, solver, path)
+        return integrate(lambda s, t: (self.velocity(s[0], t, net, labels, guidance),), (x0,), 0.0, 1.0, steps, solver, path)
 
-    def sample(self, n:int, generator:torch.Generator|None=None,
+    def sample(self, n:int, generator:torch.Generator|None=None, labels:torch.Tensor|None=None,
                steps:int=25, # solver steps from noise (t = 0) to images (t = 1); a step costs 1 network evaluation (euler) or 2 (heun, midpoint)
                solver:str="heun", # "euler", "midpoint" or "heun"
+               guidance:float=1.0, # a conditional model's guidance weight w: 1 samples the learned class, 0 ignores it, > 1 trades variety for fidelity (each step then costs twice)
               ) -> torch.Tensor: # images (n, 3, 32, 32) in [0, 1]
-        "n images from noise drawn with `generator` (on the CPU)."
-        x1, = self._solve(torch.randn(n, 3, 32, 32, generator=generator).to(self._device()), steps, solver)
+        "n images from noise drawn with `generator` (on the CPU), of the classes `labels` for a conditional flow."
+        check_arg(guidance >= 0, f"must be >= 0, got {guidance}", "guidance")
+        x1, = self._solve(torch.randn(n, 3, 32, 32, generator=generator).to(self._device()), steps, solver, labels=labels, guidance=guidance)
         return to_unsigned(x1).clamp(0, 1)
 
 
@@ -143,6 +154,7 @@ def flow_nll(flow:FlowMatching, # the model; its `sampler` network is measured
              generator:torch.Generator|None=None, # dequantisation noise and probes (on x's device); None: the global one
              steps:int=200, solver:str="heun", # the solve from the image (t = 1) back to noise (t = 0); it needs many more steps than a sample (`16c`)
              probes:int=1, # Hutchinson probes per image (Rademacher vectors, fixed along the solve); more lower the variance
+             labels:torch.Tensor|None=None, # a conditional flow: the images' classes, for -log p(y | label)
             ) -> torch.Tensor: # -log p(y) in nats per image, y the uniformly dequantised images in [0, 1]
     "Negative log-likelihood by the instantaneous change of variables, log p1(x1) = log p0(x0) - integral of div v, with Hutchinson's estimate of the divergence."
     check_arg(probes >= 1, f"must be >= 1, got {probes}", "probes")
@@ -152,7 +164,7 @@ def flow_nll(flow:FlowMatching, # the model; its `sampler` network is measured
         eps = torch.randint(0, 2, (probes, *x.shape), generator=generator, device=x.device).to(x.dtype)*2 - 1
         def f(state, t):
             z = state[0].detach().requires_grad_(True)
-            v = flow.velocity(z, t, net)
+            v = flow.velocity(z, t, net, labels)
             div = sum((torch.autograd.grad(v, z, e, retain_graph=k < probes - 1)[0]*e).flatten(1).sum(1) for k, e in enumerate(eps))
             return v.detach(), div.detach()/probes
         x0, minus_div_integral = integrate(f, (x1, torch.zeros(len(x), device=x.device)), 1.0, 0.0, steps, solver)
@@ -168,7 +180,8 @@ class FlowMatchingModule(GenerativeModule):
     "Conditional flow matching on straight paths from noise to images: the U-Net regresses the velocity x1 - x0; a weight average samples."
     bpd_term = "bpd"
     bpd_kind = ("estimate: instantaneous change of variables with Hutchinson's trace estimator and a fixed-step ODE solver "
-                "(probes and steps as measured), uniform dequantisation; unbiased in the trace, not in the solver's error")
+                "(probes and steps as measured), uniform dequantisation; unbiased in the trace, not in the solver's error; "
+                "a conditional model's: of each image given its label")
     reference_numbers = (("FID", "about 3.5", "OT-CFM, Tong et al. 2024 (TMLR), 400k steps, adaptive solver"),
                          ("FID", "3.17", "DDPM, Ho et al. 2020, 800k steps, 1000 network evaluations"),
                          ("bits/dim", "2.99", "Flow Matching (OT path), Lipman et al. 2023, CIFAR-10 test, adaptive solver"))
@@ -185,6 +198,8 @@ class FlowMatchingModule(GenerativeModule):
                  coupling:str="independent", # noise-image pairs: "independent" (CFM) or "ot" (minibatch optimal transport, OT-CFM)
                  ema:float=0.9999, # decay of the weight average that samples; 0: sample from the live network
                  grad_clip:float=1.0, # clip the gradient norm to this (0: off)
+                 conditional:bool=False, # learn the velocity given the class (`genlib sample --label cat --guidance 2`)
+                 label_dropout:float=0.1, # conditional: the fraction of training labels replaced by the null class, which guidance needs
                 ):
         super().__init__()
         check_arg(time_sampling in TIME_SAMPLINGS, f"must be one of {', '.join(TIME_SAMPLINGS)}, got {time_sampling!r}", "time_sampling")
@@ -192,29 +207,39 @@ class FlowMatchingModule(GenerativeModule):
         if coupling == "ot": _linear_sum_assignment()  # a missing scipy fails here, not at the first step
         check_arg(ema == 0 or 0 < ema < 1, f"must be in (0, 1) (or 0 for no averaging), got {ema}", "ema")
         check_arg(grad_clip >= 0, f"must be >= 0, got {grad_clip}", "grad_clip")
+        check_arg(0 <= label_dropout < 1, f"must be in [0, 1), got {label_dropout}", "label_dropout")
+        self.conditional = conditional
         channel_mults, attention = list(channel_mults), list(attention)  # plain lists in hparams.yaml
         self.save_hyperparameters()
         self.net = FlowMatching(ema, channels=channels, channel_mults=tuple(channel_mults), blocks=blocks, attention=tuple(attention),
-                                heads=heads, dropout=dropout)
+                                heads=heads, dropout=dropout, classes=self.num_classes if conditional else 0)
 
-    def compute_losses(self, x):
-        "Mean squared error between the predicted and the target velocity at random points of the paths; training trains the live U-Net, evaluation measures the average."
+    def compute_losses(self, x, labels=None):
+        "Mean squared error between the predicted and the target velocity at random points of the paths (given the labels, for a conditional model); training trains the live U-Net, evaluation measures the average."
         g = self.step_generator() if self.training else None  # a resumed run draws the same noise and times
+        if self.conditional and self.training and self.hparams.label_dropout:  # some labels become 'no label': the unconditional velocity guidance needs
+            drop = torch.rand(len(x), generator=g, device=x.device) < self.hparams.label_dropout
+            labels = torch.where(drop, self.net.unet.null_label, labels)
         x1 = to_signed(dequantize(x, g))
         x0 = torch.randn(x1.shape, generator=g, device=x.device, dtype=x.dtype)
         if self.hparams.coupling == "ot": x0 = ot_pairing(x0, x1)
         t = sample_time(len(x), self.hparams.time_sampling, g, x.device)
         xt, target = straight_path(x0, x1, t)
-        v = (self.net.unet if self.training else self.net.sampler)(xt, t)
+        v = (self.net.unet if self.training else self.net.sampler)(xt, t, labels)
         return {"loss": F.mse_loss(v, target)}
 
-    def likelihood_terms(self, x,
+    def likelihood_terms(self, x, labels=None,
                          steps:int=200, # ODE steps from the image back to noise (each: 1 or 2 network evaluations and as many backward passes per probe); the likelihood needs more than samples do (`16c`)
                          solver:str="heun", # "euler", "midpoint" or "heun"
                          probes:int=1, # Hutchinson probes per image; more: a lower variance, a proportionally dearer backward pass
                         ) -> dict[str, torch.Tensor]:
-        "Bits/dim of each image (uniformly dequantised) under the average network, by the instantaneous change of variables (`flow_nll`)."
-        return {"bpd": bits_per_dim(flow_nll(self.net, x, None, steps, solver, probes), x[0].numel())}
+        "Bits/dim of each image (uniformly dequantised, given its label for a conditional model) under the average network, by the instantaneous change of variables (`flow_nll`)."
+        return {"bpd": bits_per_dim(flow_nll(self.net, x, None, steps, solver, probes, labels), x[0].numel())}
+
+    def sample_options(self) -> dict:
+        opts = super().sample_options()
+        if not self.conditional: del opts["guidance"]  # an unconditional model has nothing to guide: --guidance is refused
+        return opts
 
     def configure_optimizers(self): return torch.optim.Adam(self.net.unet.parameters(), lr=self.hparams.lr)
 

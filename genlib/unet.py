@@ -73,6 +73,7 @@ class UNet(nn.Module):
                  attention:tuple=(16,), # resolutions (pixels) with self-attention after each block
                  heads:int=4, # attention heads
                  dropout:float=0.1, # dropout inside the residual blocks
+                 classes:int=0, # > 0: a class embedding is added to the time embedding; label `classes` is the null class (no label)
                 ):
         super().__init__()
         check_arg(channels >= 4 and channels % 4 == 0, f"must be a positive multiple of 4, got {channels}", "channels")
@@ -83,6 +84,7 @@ class UNet(nn.Module):
         check_arg(set(attention) <= set(sizes), f"{list(attention)}: this U-Net's resolutions are {sizes}", "attention")
         tdim, self.channels = 4*channels, channels
         self.time = nn.Sequential(nn.Linear(channels, tdim), nn.SiLU(), nn.Linear(tdim, tdim))
+        self.label, self.null_label = (nn.Embedding(classes + 1, tdim), classes) if classes else (None, None)
         level = lambda cin, cout, size: Level([ResBlock(cin, cout, tdim, dropout), *([SelfAttention(cout, heads)] if size in attention else [])])
         self.stem = nn.Conv2d(3, channels, 3, padding=1)
         self.down, skips, c = nn.ModuleList(), [channels], channels
@@ -96,8 +98,9 @@ class UNet(nn.Module):
             if i: self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c, 3, padding=1)))
         self.head = nn.Sequential(group_norm(c), nn.SiLU(), zero_init(nn.Conv2d(c, 3, 3, padding=1)))
 
-    def forward(self, x, t):
+    def forward(self, x, t, labels=None): # labels (B,): class indices, `null_label` for none (a conditional U-Net only)
         temb = self.time(time_embedding(t, self.channels))
+        if self.label is not None: temb = temb + self.label(labels if labels is not None else torch.full_like(t, self.null_label, dtype=torch.long))
         h = self.stem(x); skips = [h]
         for layer in self.down:
             h = layer(h, temb) if isinstance(layer, Level) else layer(h); skips.append(h)
