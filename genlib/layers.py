@@ -27,9 +27,10 @@ class ConvEncoder(nn.Module):
     def __init__(self, out_dim:int, # size of the output vector (spatial: channels per position)
                  channels:tuple=(32, 64, 128), # channels after each stride-2 stage (32 -> 16 -> 8 -> 4 pixels)
                  spatial:bool=False, # end in a 3x3 convolution that keeps the last stage's S x S positions, not a linear layer
+                 in_channels:int=3, # input channels: 3, or more (a conditional VAE adds a one-hot map of the label)
                 ):
         super().__init__()
-        cs = (3, *channels)
+        cs = (in_channels, *channels)
         self.convs = nn.Sequential(*[down(a, b) for a, b in zip(cs, cs[1:])])
         self.side = 32 >> len(channels)
         self.fc = nn.Conv2d(channels[-1], out_dim, 3, padding=1) if spatial else nn.Linear(channels[-1]*self.side**2, out_dim)

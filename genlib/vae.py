@@ -126,42 +126,51 @@ class VAE(nn.Module):
                  likelihood:str="gaussian", # p(x|z): one of `LIKELIHOODS`
                  mixture_components:int=5, # logistic-mixture: components per pixel
                  spatial_latent:bool=False, # z is `latent_dim` channels at each position of the encoder's last stage, not one vector
+                 classes:int=0, # > 0: conditional, q(z|x, c) and p(x|z, c), the label a one-hot input of the encoder and the decoder
                 ):
         super().__init__()
         check_arg(latent_dim >= 1, f"must be >= 1, got {latent_dim}", "latent_dim")
+        check_arg(not (classes and spatial_latent), "a conditional VAE has a vector latent: leave out --spatial-latent", "spatial_latent")
         check_arg(sample_from in SAMPLE_FROM, f"must be density or prior, got {sample_from!r}", "sample_from")
         self.sample_from = sample_from
         self.likelihood = PixelLikelihood(likelihood, mixture_components)
-        self.encoder = ConvEncoder(2*latent_dim, channels, spatial=spatial_latent)
-        self.decoder = ConvDecoder(latent_dim, channels, out_channels=self.likelihood.channels, spatial=spatial_latent)
+        self.encoder = ConvEncoder(2*latent_dim, channels, spatial=spatial_latent, in_channels=3 + classes)
+        self.decoder = ConvDecoder(latent_dim + classes, channels, out_channels=self.likelihood.channels, spatial=spatial_latent)
+        self.classes = classes
         self.latent_dim = latent_dim*self.encoder.side**2 if spatial_latent else latent_dim  # the size of z
         self.density = GaussianMixture(self.latent_dim, density_components)
 
-    def encode(self, x) -> tuple[torch.Tensor, torch.Tensor]:
+    def _one_hot(self, labels, like): return F.one_hot(labels, self.classes).to(like.dtype)
+    def encode(self, x, labels=None) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.classes: x = torch.cat([x, self._one_hot(labels, x)[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)  # the label as constant maps
         mu, logvar = self.encoder(x).chunk(2, dim=1)
         return mu, logvar.clamp(-30, 20)
-    def decode(self, z, image:str="mean"): return self.likelihood.image(self.decoder.logits(z), image)  # the decoder's mean (or mode) image
-    def forward(self, x, generator:torch.Generator|None=None):
+    def decoder_params(self, z, labels=None):
+        "The likelihood's parameters for codes z (and labels: a conditional decoder reads [z, one-hot label])."
+        return self.decoder.logits(torch.cat([z, self._one_hot(labels, z)], 1) if self.classes else z)
+    def decode(self, z, image:str="mean", labels=None): return self.likelihood.image(self.decoder_params(z, labels), image)  # the decoder's mean (or mode) image
+    def forward(self, x, generator:torch.Generator|None=None, labels=None):
         "The likelihood's parameters for a reparameterised sample z ~ q(z|x) (noise from `generator`, on x's device), and the posterior's."
-        mu, logvar = self.encode(x)
+        mu, logvar = self.encode(x, labels)
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
         z = mu + eps*(0.5*logvar).exp()  # reparameterisation: gradients flow through mu and logvar
-        return self.decoder.logits(z), mu, logvar
-    def reconstruct(self, x): return self.decode(self.encode(x)[0])  # the posterior mean: no sampling noise
-    def sample(self, n:int, generator:torch.Generator|None=None,
+        return self.decoder_params(z, labels), mu, logvar
+    def reconstruct(self, x, labels=None): return self.decode(self.encode(x, labels)[0], labels=labels)  # the posterior mean: no sampling noise
+    def sample(self, n:int, generator:torch.Generator|None=None, labels=None,
                image:str="mean", # show p(x|z) by its "mean" or its "mode" (they differ for the logistic mixture only)
               ):
-        "Decode n latents from the fitted density or the prior to images of p(x|z) (drawn on the CPU with `generator`: a seed gives the same images anywhere)."
-        if self.sample_from == "density": return self.decode(self.density.sample(n, generator), image)
-        return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.decoder.fc[0].weight.device), image)
+        "Decode n latents from the fitted density or the prior (with `labels`, for a conditional VAE) to images of p(x|z) (drawn on the CPU with `generator`: a seed gives the same images anywhere)."
+        z = self.density.sample(n, generator) if self.sample_from == "density" else torch.randn(n, self.latent_dim, generator=generator)
+        return self.decode(z.to(self.decoder.out.weight.device), image, labels)
 
     def iw_nll(self, x:torch.Tensor, # images (B, 3, 32, 32) holding k/255
                samples:int=1000, # K: importance samples per image
                batch:int=1000, # decoder passes per forward (memory)
                generator:torch.Generator|None=None, # noise (on x's device)
+               labels:torch.Tensor|None=None, # a conditional VAE: the images' classes, for a bound on -log p(x | label)
               ) -> torch.Tensor: # (B,) nats
         "The importance-weighted bound (Burda et al. 2016): -log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x) with z_k ~ q(z|x). K = 1 is the negative ELBO; it tightens towards -log p(x) as K grows."
-        mu, logvar = self.encode(x)
+        mu, logvar = self.encode(x, labels)
         std, per = (0.5*logvar).exp(), max(1, batch//len(x))
         half_log_2pi = 0.5*math.log(2*math.pi)
         logw = []
@@ -169,7 +178,8 @@ class VAE(nn.Module):
             k = min(per, samples - k0)
             eps = torch.randn((k, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
             z = mu + std*eps  # (k, B, d)
-            log_px = -self.likelihood.nll(self.decoder.logits(z.flatten(0, 1)), x.repeat(k, 1, 1, 1)).view(k, len(x))
+            params = self.decoder_params(z.flatten(0, 1), labels.repeat(k) if labels is not None else None)
+            log_px = -self.likelihood.nll(params, x.repeat(k, 1, 1, 1)).view(k, len(x))
             log_pz = -(0.5*z**2 + half_log_2pi).sum(-1)
             log_qz = -(0.5*eps**2 + half_log_2pi).sum(-1) - 0.5*logvar.sum(-1)
             logw.append(log_px + log_pz - log_qz)
@@ -204,16 +214,19 @@ class VAEModule(LatentDensityModule):
                  sample_from:str="density", # generate from a "density" fitted to the posterior means, or from the "prior"
                  density_components:int=10, # Gaussians in that density (1: one full-covariance Gaussian)
                  spatial_latent:bool=False, # z is latent_dim channels at each position of the encoder's last stage (an 8 x 8 map with two stages)
+                 conditional:bool=False, # a conditional VAE: the label is an input of the encoder and the decoder (`genlib sample --label cat`)
                 ):
         super().__init__()
         check_arg(beta > 0 and math.isfinite(beta), f"must be a positive number, got {beta}", "beta")
         check_arg(kl_warmup >= 0, f"must be >= 0, got {kl_warmup}", "kl_warmup")
         channels = list(channels)
         self.save_hyperparameters()
-        self.net = VAE(latent_dim, tuple(channels), sample_from, density_components, likelihood, mixture_components, spatial_latent)
+        self.conditional = conditional
+        self.net = VAE(latent_dim, tuple(channels), sample_from, density_components, likelihood, mixture_components, spatial_latent,
+                       self.num_classes if conditional else 0)
         self._register_load_state_dict_pre_hook(_old_log_sigma)
 
-    def latent_codes(self, x): return self.net.encode(x)[0]  # posterior means
+    def latent_codes(self, x, *labels): return self.net.encode(x, *labels)[0]  # posterior means
     @property
     def can_sample(self) -> bool: return self.net.sample_from == "prior" or super().can_sample
 
@@ -225,8 +238,8 @@ class VAEModule(LatentDensityModule):
             w *= min(1.0, self.global_step/(self.hparams.kl_warmup*max(1, self.trainer.num_training_batches)))
         return torch.full((), w, device=device)
 
-    def compute_losses(self, x):
-        params, mu, logvar = self.net(x, self.step_generator() if self.training else None)
+    def compute_losses(self, x, labels=None):
+        params, mu, logvar = self.net(x, self.step_generator() if self.training else None, labels)
         nll, kld = self.net.likelihood.nll(params, x).mean(), kld_gaussian(mu, logvar).mean()
         beta, d = self.kl_weight(x.device), x[0].numel()
         out = {"loss": (nll + beta*kld)/d, "nll": nll, "kld": kld, "beta": beta,
@@ -235,13 +248,13 @@ class VAEModule(LatentDensityModule):
         if self.net.likelihood.discrete: out["nelbo_bpd"] = bits_per_dim((nll + kld).detach(), d, n_bins=1)
         return out
 
-    def likelihood_terms(self, x, iw_samples:int=1000, # importance samples K per image (VAE papers report K = 1000 or 5000)
+    def likelihood_terms(self, x, labels=None, iw_samples:int=1000, # importance samples K per image (VAE papers report K = 1000 or 5000)
                          iw_batch:int=1000, # decoder passes per forward: lower it when memory runs out
                         ):
         "The importance-weighted bound per image, in bits/dim (`genlib evaluate --metrics nll`)."
         check_arg(iw_samples >= 1 and iw_batch >= 1, f"and iw_batch must be >= 1, got {iw_samples} and {iw_batch}", "iw_samples")
         check_arg(self.net.likelihood.discrete, "nll needs a discrete likelihood; the bernoulli decoder gives none", "metrics")
-        return {"iwae_bpd": bits_per_dim(self.net.iw_nll(x, iw_samples, iw_batch), x[0].numel(), n_bins=1)}
+        return {"iwae_bpd": bits_per_dim(self.net.iw_nll(x, iw_samples, iw_batch, labels=labels), x[0].numel(), n_bins=1)}
 
 def _old_log_sigma(state, prefix, *args):  # checkpoints from before PixelLikelihood kept the Gaussian's sigma on the module
     if prefix + "log_sigma" in state: state[prefix + "net.likelihood.log_sigma"] = state.pop(prefix + "log_sigma")
