@@ -34,10 +34,10 @@ def test_gan_ddp_two_processes_on_cpu(fake_data, tmp_path):
     assert m["world_size"] == 2 and m["global_step"] == 20 and m["val"]["fid"] > 0 and "d_loss" in m["test"]
 
 @pytest.mark.parametrize("model, args", [
-    ("vae", ["--channels", "8,16,32", "--latent-dim", 8]),  # the latent density is fitted to codes gathered from both processes
+    ("vae", ["--channels", "8,16,32", "--latent-dim", 8, "--conditional"]),  # the latent density is fitted to codes gathered from both processes; labels on
     ("realnvp", ["--blocks", 1, "--features", 8]),          # batch norm in the s,t networks, weight-normalised convolutions
     ("realnvp", ["--architecture", "glow", "--num-scales", 2, "--glow-steps", 1, "--features", 8]),  # actnorm starts from statistics all-reduced over both processes
-    ("fm", SMALL["fm"]),  # the weight average moves on every process alike
+    ("fm", [*SMALL["fm"], "--conditional"]),  # the weight average moves on every process alike; each process drops its own labels
 ])
 def test_vae_and_flows_ddp_two_processes_on_cpu(model, args, fake_data, tmp_path):
     train_ddp(model, fake_data, tmp_path, *args)
