@@ -73,7 +73,7 @@ def sample(ckpt:str, # checkpoint to sample from
     m = load_module(ckpt).to(default_device())
     labels = None
     if label is not None:
-        if not m.conditional: raise ArgumentError(f"a {m.model_name} model is not conditional: {ckpt} draws from all of CIFAR-10 and takes no label", "label")
+        if not m.conditional: raise ArgumentError(f"needs a conditional model; {ckpt} holds a {m.model_name} model that is not (it draws from all of CIFAR-10)", "label")
         if label == "all": n = n or nrow; labels, nrow = torch.arange(m.num_classes).repeat_interleave(n), n; n *= m.num_classes
         else: labels = class_index(label)
     imgs = m.sample(n or 64, seed=seed, labels=labels, **options)

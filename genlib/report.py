@@ -214,8 +214,8 @@ def minutes_table(rows:list[dict], # `run_summary` of each run, in the main tabl
 # %% ../nbs/26_report.ipynb #e46927fe
 PUBLISHED_METRICS = {"bpd": "bits/dim", "nll": "importance-weighted NLL, bits/dim", "ssim": "SSIM of reconstructions",
                      "fid": "FID", "kid": "KID", "precision": "precision", "recall": "recall", "inception_score": "classifier score",
-                     "loss": "loss"}
-_SAMPLE_SCORES = ("fid", "kid", "precision", "recall", "inception_score")
+                     "loss": "loss", "accuracy": "accuracy of samples (class asked for)", "intra_fid": "intra-FID (mean over classes)"}
+_SAMPLE_SCORES = ("fid", "kid", "precision", "recall", "inception_score", "accuracy", "intra_fid")
 
 def published_number(run:str|Path, # a run folder
                      metric:str, # a key of `PUBLISHED_METRICS`
@@ -243,8 +243,11 @@ def published_number(run:str|Path, # a run folder
     how = e.get("measured_with", {}).get(metric, {})
     if metric in _SAMPLE_SCORES:
         ref = how.get("reference", {})
-        out.update(kind="estimate", extractor=how.get("extractor", {}).get("name", ""),
-                   on=f"{how.get('n_samples', 0):,} samples" + (f" vs {ref.get('split')} ({ref.get('n', 0):,})" if ref else ""))
+        ceiling = how.get("real_test_images", {}).get("overall")  # accuracy: the classifier on real test images
+        out.update(kind="estimate", extractor=how.get("extractor", how.get("classifier", {})).get("name", ""),
+                   on=f"{how.get('n_samples', 0):,} samples" + (f" vs {ref.get('split')} ({ref.get('n') or how.get('reference_per_class', 0):,}"
+                                                               f"{' a class' if metric == 'intra_fid' else ''})" if ref else "")
+                      + (f"; real test images: {ceiling:.3f}" if ceiling is not None else ""))
         if metric == "kid": out["standard_error"] = None; out["spread"] = e["metrics"].get("kid_std")
     else:
         out.update(kind=_kind_label(how.get("kind", "")) or ("exact" if metric == "ssim" else ""), standard_error=how.get("standard_error"),

@@ -78,6 +78,26 @@ def test_flow_matching_train_sample_evaluate(fake_data, tmp_path):
     assert ev["metrics"]["fid"] > 0 and ev["metrics"]["inception_score"] >= 1 and ev["command"].endswith("--steps 3 --probes 2"), ev["command"]
     r = genlib("sample", ck, "--probes", 2, check=False)  # a likelihood option is not a sampler option
     assert r.returncode == 2 and "no such option --probes" in r.stderr, r.stderr
+    for flag, msg in [(["--label", "cat"], "--label needs a conditional model; "), (["--guidance", 2], "no such option --guidance")]:
+        r = genlib("sample", ck, *flag, check=False)  # an unconditional model takes no label and has nothing to guide
+        assert r.returncode == 2 and msg in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+def test_conditional_flow_matching_through_the_commands(tmp_path):
+    "train fm --conditional, sample --label cat --guidance 2 and --label all, evaluate --metrics accuracy,intra_fid,fid."
+    data = write_fake_cifar10(tmp_path/"data", "python", n_train=70, n_test=70)  # 70 images a class: more than the random CNN's 64 features
+    genlib("train", "fm", "--conditional", "--data-dir", data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16,
+           "--out", tmp_path, "--no-progress", *SMALL["fm"])
+    ck = tmp_path/"fm/version_0/checkpoints/best.ckpt"
+    genlib("sample", ck, "--label", "cat", "--guidance", 2, "--n", 4, "--steps", 2, "--out", tmp_path/"cats.png")
+    genlib("sample", ck, "--label", "all", "--n", 2, "--steps", 2, "--out", tmp_path/"all.png")
+    assert Image.open(tmp_path/"all.png").size == (2*34 + 2, 10*34 + 2)  # one row of 2 for each class
+    ev = json.loads(genlib("evaluate", ck, "--data-dir", data, "--metrics", "accuracy,intra_fid,fid", "--n-samples", 700, "--extractor", "random-cnn",
+                           "--steps", 2, "--guidance", 2, "--no-progress").stdout)
+    assert 0 <= ev["metrics"]["accuracy"] <= 1 and ev["metrics"]["intra_fid"] > 0 and ev["metrics"]["fid"] > 0
+    assert ev["measured_with"]["intra_fid"]["sample_options"] == {"steps": 2, "guidance": 2.0}
+    assert ev["measured_with"]["accuracy"]["classifier"]["name"] == "cifar10-classifier" and ev["measured_with"]["accuracy"]["real_test_images"]["n"] == 700
+    r = genlib("sample", ck, "--label", "dragon", check=False)
+    assert r.returncode == 2 and "--label must be a CIFAR-10 class" in r.stderr, r.stderr
 
 def _bad_data(kind, tmp):
     "A small CIFAR-10 copy with one defect."
