@@ -90,6 +90,7 @@ def run_summary(run:str|Path, # a run folder
             "numbers_from": "test, best.ckpt" if split == "test" else "val, last epoch",
             # FID and IS only from an evaluation: the val/fid tracked in training uses fewer images and another reference
             "fid": ev["metrics"].get("fid"), "is": ev["metrics"].get("inception_score"),
+            "accuracy": ev["metrics"].get("accuracy"), "intra_fid": ev["metrics"].get("intra_fid"),  # a conditional model's samples
             "fid_protocol": _fid_protocol(ev["measured_with"].get("fid") or ev["measured_with"].get("inception_score")),
             "bpd": pick("bpd", declared(cls, "bpd_term")), "bpd_kind": bpd_kind,
             "nll": ev["metrics"].get("nll"), "nll_kind": ev["measured_with"].get("nll", {}).get("kind", ""), "ssim": pick("ssim"), "val_loss": m.get("val", {}).get("loss"),
@@ -116,14 +117,16 @@ def report_table(rows:list[dict], # `run_summary` of each run
                  references:bool=True, # add the numbers each run's model declares to compare with (`reference_numbers`)
                 ) -> str: # markdown
     "The runs as one markdown table, the commands below it, and the published numbers to compare with."
-    head = ["run", "model", "configuration", "epochs", "hardware", "wall time", "FID", "IS", "bits/dim", "NLL", "SSIM", "val loss", "numbers from", "data"]
+    per_class = any(r.get("accuracy") is not None or r.get("intra_fid") is not None for r in rows)  # columns only where a run has them
+    head = ["run", "model", "configuration", "epochs", "hardware", "wall time", "FID", "IS", *(["accuracy", "intra-FID"] if per_class else []),
+            "bits/dim", "NLL", "SSIM", "val loss", "numbers from", "data"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|"*len(head)]
     for i, r in enumerate(rows, 1):
         epochs = f"{r['epochs']} ({r['steps']:,} steps)" if r["steps"] is not None else r["epochs"]
         extractor = r["fid_protocol"].split(",")[0] if r["fid"] is not None and r["fid_protocol"] else ""
         fid = _fmt(r["fid"]) + (f" ({extractor})" if extractor else "")  # a random-CNN FID must not pass for a standard one
         cells = [f"[{i}] {r['run']}", r["model"], r["configuration"], epochs, r["hardware"], _duration(r["wall_time_s"]),
-                 fid, _fmt(r["is"]), *(_fmt(r[k]) + (f" ({_kind_label(r[k + '_kind'])})" if r.get(k) is not None and r.get(k + "_kind") else "") for k in ("bpd", "nll")),
+                 fid, _fmt(r["is"]), *([_fmt(r.get("accuracy")), _fmt(r.get("intra_fid"))] if per_class else []), *(_fmt(r[k]) + (f" ({_kind_label(r[k + '_kind'])})" if r.get(k) is not None and r.get(k + "_kind") else "") for k in ("bpd", "nll")),
                  _fmt(r["ssim"]), _fmt(r["val_loss"]), r["numbers_from"], r["data"]]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     lines += ["", "Commands:", ""]
@@ -277,8 +280,8 @@ def keep_run_record(run:str|Path, # a run folder
     run, dest = Path(run), Path(dest)
     if not (run/"metrics.json").exists(): raise GenlibError(f"{run} is not a run folder (no metrics.json)")
     dest.mkdir(parents=True, exist_ok=True)
-    for f in [run/"hparams.yaml", *run.glob("*.json")]:
-        if f.is_file(): shutil.copy2(f, dest/f.name)
+    for f in [run/"hparams.yaml", *run.glob("*.json"), *run.glob("*/*.json")]:  # and evaluations in a subfolder (a guidance curve's)
+        if f.is_file(): (dest/f.relative_to(run)).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, dest/f.relative_to(run))
     return dest
 
 def load_rows(path:str|Path) -> list[dict]:
