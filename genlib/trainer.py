@@ -22,7 +22,7 @@ from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJs
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'TRAINER_SET_BY_GENLIB', 'use_optimizer_impl', 'EpochEndValidation',
-           'OptimizerImpl', 'train_command', 'trainer_options', 'train']
+           'OptimizerImpl', 'claim_version', 'train_command', 'trainer_options', 'train']
 
 # %% ../nbs/13_train.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
@@ -64,6 +64,14 @@ _VERSION_VAR = "GENLIB_RUN_VERSION"
 
 def _versions(base:Path) -> list[int]:
     return sorted(int(p.name.split("_")[1]) for p in base.glob("version_*") if p.name.split("_")[1].isdigit()) if base.is_dir() else []
+
+def claim_version(base:Path) -> int:
+    "The next free `version_K` under `base`, created at once (`mkdir` fails when it exists): two runs started together get two folders."
+    base.mkdir(parents=True, exist_ok=True)
+    version = (_versions(base) or [-1])[-1] + 1
+    while True:
+        try: (base/f"version_{version}").mkdir(); return version
+        except FileExistsError: version += 1
 
 def train_command(model:str, # model name or import path
                   args:dict, # arguments of `train` and the model's hyperparameters
@@ -174,17 +182,18 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
                               f"or start a new run without resume", "resume")
         module = cls(**hp)
     else:
-        # DDP re-runs the command in a child process per device: the children inherit the parent's run folder.
-        version = int(os.environ.get(_VERSION_VAR, (_versions(base) or [-1])[-1] + 1))
+        version = None  # claimed once the data are known to be good (a run that fails before leaves no folder)
         L.seed_everything(seed, workers=True, verbose=False)
         module = cls(**model_kwargs)
-    run_dir = base/f"version_{version}"
     module.noise_seed = seed
 
     dm = CIFAR10DataModule(str(data_dir) if data_dir is not None else None, batch_size=batch_size, seed=seed, channels_last=channels_last,
                            progress=progress)
     if "LOCAL_RANK" not in os.environ:  # data errors (or the download) before Lightning starts, not in every DDP child
         dm.prepare_data()
+    if version is None:  # DDP re-runs the command in a child process per device: the children inherit the parent's run folder
+        version = int(os.environ[_VERSION_VAR]) if _VERSION_VAR in os.environ else claim_version(base)
+    run_dir = base/f"version_{version}"
     if channels_last: module = module.to(memory_format=torch.channels_last)
     if compile: module.compile_networks(compile_mode)
     extra = []
