@@ -103,18 +103,17 @@ def model_images(module, # a `GenerativeModule`
                 ):
     "Yield batches of `n` images in [0, 1]: samples of the model (of classes `labels`), or its reconstructions of `real`."
     check_arg(source in SOURCES, f"source must be samples or reconstructions, got {source!r}")
-    given = lambda k, b: () if labels is None else (labels[k:k + b],)
+    given = lambda k: () if labels is None else (labels[k:k + batch_size],)  # this batch's labels, for a conditional model
     if source == "samples":
         if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
         for i, k in enumerate(range(0, n, batch_size)):
-            b = min(batch_size, n - k)
-            yield module.sample(b, seed=derive_seed(seed, "sample-batch", i), **dict(zip(["labels"], given(k, b))), **(sample_options or {}))
+            yield module.sample(min(batch_size, n - k), derive_seed(seed, "sample-batch", i), *given(k), **(sample_options or {}))
         return
     if not module.can_reconstruct: raise GenlibError(f"a {module.model_name} model does not reconstruct images")
     check_arg(real is not None and len(real) >= n, f"only {0 if real is None else len(real)} images to reconstruct for {n} FID images; lower --n-samples")
     for k in range(0, n, batch_size):
         x = real[k:k + batch_size].to(module.device)
-        yield module.reconstruct(to_float(x) if x.dtype == torch.uint8 else x, *given(k, batch_size))
+        yield module.reconstruct(to_float(x) if x.dtype == torch.uint8 else x, *given(k))
 
 def model_scores(module, # a `GenerativeModule`
                  extractor:nn.Module, # feature extractor (with `logits` for IS)
