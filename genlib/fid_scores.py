@@ -12,7 +12,7 @@ import lightning as L
 from tqdm.auto import tqdm
 from .core import to_float, to_uint8, derive_seed, atomic_torch_save
 from .errors import GenlibError, check_arg
-from .data import cache_dir, data_dir as find_data_dir
+from .data import cache_dir, data_description, data_dir as find_data_dir
 from .datamodule import CIFAR10DataModule
 from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall, frechet_distance
 from .fid import FIDInceptionV3, describe_extractor, features_and_logits
@@ -60,10 +60,10 @@ def reference_stats(split:str="full-train", # which real images
     path = cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}.pt"
     if path.exists():
         st = FeatureStats.load(path)
-        if st.meta.get("data_signature") == sig: return st
+        if st.meta.get("data_signature") == sig and "data_format" in st.meta: return st
     f, _ = image_features(extractor, images, batch_size, desc=f"reference features ({split})", progress=progress)
     st = FeatureStats.from_features(f, meta={"dataset": "CIFAR-10", "split": split, "n": len(f), "data_source": str(root),
-                                             "data_signature": sig, "extractor": desc})
+                                             "data_signature": sig, "data_format": data_description(root)["format"], "extractor": desc})
     st.save(path)
     return st
 
@@ -162,7 +162,7 @@ def model_scores(module, # a `GenerativeModule`
     out, key = {"metrics": {}, "measured_with": {}}, "fid" if source == "samples" else "fid_recon"
     if fid is not None:
         out["metrics"][key] = float(fid.compute())
-        out["measured_with"][key] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n")}, **common}
+        out["measured_with"][key] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n", "data_format")}, **common}
     against = {"reference": real_meta or {"n": len(real_features)}, **common} if (kid or pr) else {}
     if kid:
         m, s = kernel_distance(real_features, torch.cat(fakes), seed=seed)

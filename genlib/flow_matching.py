@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .core import EMA
 from .errors import ArgumentError, check_arg
 from .metrics import bits_per_dim
-from .model import GenerativeModule, register_model
+from .model import GenerativeModule, register_model, given_class
 from .flow_layers import dequantize
 from .unet import UNet, UNET_PRESETS
 
@@ -179,9 +179,11 @@ COUPLINGS = ("independent", "ot")
 class FlowMatchingModule(GenerativeModule):
     "Conditional flow matching on straight paths from noise to images: the U-Net regresses the velocity x1 - x0; a weight average samples."
     bpd_term = "bpd"
-    bpd_kind = ("estimate: instantaneous change of variables with Hutchinson's trace estimator and a fixed-step ODE solver "
-                "(probes and steps as measured), uniform dequantisation; unbiased in the trace, not in the solver's error; "
-                "a conditional model's: of each image given its label")
+    @property
+    def bpd_kind(self) -> str:
+        return given_class("estimate: instantaneous change of variables with Hutchinson's trace estimator and a fixed-step ODE solver "
+                           "(probes and steps as measured), uniform dequantisation; unbiased in the trace, not in the solver's error",
+                           self.hparams.get("conditional", False))
     reference_numbers = (("FID", "about 3.5", "OT-CFM, Tong et al. 2024 (TMLR), 400k steps, adaptive solver"),
                          ("FID", "3.17", "DDPM, Ho et al. 2020, 800k steps, 1000 network evaluations"),
                          ("bits/dim", "2.99", "Flow Matching (OT path), Lipman et al. 2023, CIFAR-10 test, adaptive solver"))

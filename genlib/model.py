@@ -16,7 +16,7 @@ from .metrics import ssim
 # %% auto #0
 __all__ = ['SQUARE_SUFFIX', 'GRAD_NORM', 'MODELS', 'MODEL_ENTRY_POINTS', 'grad_norm', 'NonFiniteLossError', 'logs_this_step',
            'GenerativeModule', 'register_model', 'model_path', 'model_names', 'get_model', 'recorded_model',
-           'check_losses_device']
+           'given_class', 'check_losses_device']
 
 # %% ../nbs/10_model.ipynb #fe219d49
 SQUARE_SUFFIX = "__mean_square"  # the test loop logs per-image terms' mean squares under this suffix
@@ -278,6 +278,15 @@ def recorded_model(name:str|None, # the model name a checkpoint or metrics.json 
     "The model class a run recorded: imported by its path, else found by its name. A class defined in a notebook or script (`__main__`) has no path another process can use."
     if path and not path.startswith("__main__:"): return get_model(path)  # an import failure names the module
     return get_model(name) if name in model_names() else None
+
+# %% ../nbs/10_model.ipynb #ce7ed662
+def given_class(kind:str, # a likelihood's kind, "bound: how it is made" (see `bpd_kind`)
+                conditional:bool, # whether the model is conditional
+               ) -> str:
+    "A conditional model's likelihood is of each image given its class: its kind's label, the words before the colon, says -log p(x | c)."
+    if not conditional: return kind
+    label, _, how = kind.partition(":")
+    return f"{label.strip()} of -log p(x | c), each image given its class:{how}"
 
 # %% ../nbs/10_model.ipynb #d3v1c3a1
 def check_losses_device(module:GenerativeModule, # a fresh model

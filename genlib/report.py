@@ -52,16 +52,26 @@ def _bpd_kind(cls:type|None, hp:dict) -> str:
         except Exception: kind = ""  # it needs more than the recorded hyperparameters
     return kind if isinstance(kind, str) else ""
 
+def _measured_on(how:dict, e:dict) -> tuple:
+    "A sort key of what a number was measured with: the standard FID network first, then more images (samples, or of the split), then a larger reference."
+    ref = how.get("reference") if isinstance(how.get("reference"), dict) else {}
+    return (how.get("extractor", {}).get("name") == "inception-v3-fid", how.get("n_samples") or how.get("n_images") or e.get("n_images") or 0,
+            ref.get("n") or 0)
+
 def _evaluations(run:Path) -> dict:
-    "The `genlib evaluate --out` files in the run folder, merged (the latest file wins): metrics, how each was measured, commands."
-    out = {"metrics": {}, "measured_with": {}, "commands": []}
-    for f in sorted(run.glob("*.json"), key=lambda p: p.stat().st_mtime):
+    "The `genlib evaluate --out` files in the run folder, merged metric by metric: each from the file that measured it best (`_measured_on`; ties: the first name), never by the files' dates."
+    out, best = {"metrics": {}, "measured_with": {}, "commands": []}, {}
+    for f in sorted(run.glob("*.json")):
         if f.name == "metrics.json": continue
         try: e = json.loads(f.read_text())
         except (OSError, ValueError): continue
         if not (isinstance(e, dict) and "metrics" in e and "checkpoint" in e): continue
-        out["metrics"].update(e["metrics"]); out["measured_with"].update(e.get("measured_with", {}))
         if e.get("command"): out["commands"].append(e["command"])
+        for k, v in e["metrics"].items():
+            how = e.get("measured_with", {}).get(k) or e.get("measured_with", {}).get(k.removesuffix("_std"), {})  # kid_std: how kid was
+            if k in best and _measured_on(how, e) <= best[k]: continue
+            best[k], out["metrics"][k] = _measured_on(how, e), v
+            if k in e.get("measured_with", {}): out["measured_with"][k] = how
     return out
 
 def _fid_protocol(how:dict|None) -> str:
@@ -83,7 +93,7 @@ def run_summary(run:str|Path, # a run folder
     pick = lambda *keys: next((src[k] for src in (ev["metrics"], nums, m.get("val", {})) for k in keys if k and k in src), None)
     # what the run's own model said (metrics.json, written by this version), else the class's word for its number, else what the
     # evaluation recorded (older files may hold an older, wrong, label)
-    bpd_kind = m.get("bpd_kind") or _bpd_kind(cls, hp) or ev["measured_with"].get("bpd", {}).get("kind", "")
+    bpd_kind = _bpd_kind(cls, hp) or m.get("bpd_kind") or ev["measured_with"].get("bpd", {}).get("kind", "")  # the class knows its kinds best; the record, where it is not installed
     return {"run": str(run.relative_to(root)) if root else str(run), "model": m.get("model", "?"), "model_class": cls,
             "configuration": _configuration(cls, hp), "epochs": m.get("epoch", -1) + 1,
             "steps": m.get("global_step"), "hardware": m.get("hardware", ""), "wall_time_s": m.get("wall_time_s"),
@@ -142,7 +152,7 @@ def report_table(rows:list[dict], # `run_summary` of each run
         lines += [f"| {m} | {k} | {v} | {s} |" for m, nums in refs.items() for k, v, s in nums]
     return "\n".join(lines) + "\n"
 
-def _kind_label(kind:str) -> str: return kind.split(":")[0].strip()  # "exact: ..." -> "exact"
+def _kind_label(kind:str) -> str: return kind.split(":")[0].strip()  # the label, all the words before the colon: "exact: ..." -> "exact", "bound of -log p(x | c), ...: ..." -> "bound of -log p(x | c), ..."
 
 CURVE_TAGS = ("val/loss", "val/fid", "val/ssim")
 
@@ -237,7 +247,7 @@ def published_number(run:str|Path, # a run folder
         check_arg(key in m.get("test", {}), f"{run/'metrics.json'} has no test number {key!r}")
         limited = "--limit-batches" in (m.get("command") or "")
         hparams = lambda: yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}  # only read for bits/dim
-        kind = _kind_label(m.get("bpd_kind") or _bpd_kind(cls, hparams())) if metric == "bpd" else "exact" if metric == "ssim" else ""
+        kind = _kind_label(_bpd_kind(cls, hparams()) or m.get("bpd_kind")) if metric == "bpd" else "exact" if metric == "ssim" else ""
         return {**out, "value": m["test"][key], "on": "test split, " + ("its first batches (--limit-batches)" if limited else "all images"), "kind": kind}
     try: e = json.loads((run/evaluation).read_text())
     except (OSError, ValueError) as err: raise GenlibError(f"{run/evaluation} is not readable JSON ({err})") from None

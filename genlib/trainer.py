@@ -4,15 +4,15 @@
 
 # %% ../nbs/13_train.ipynb #ef490f41
 from __future__ import annotations
-import os, math, inspect
+import os, math, inspect, time, hashlib
 from pathlib import Path
 from datetime import timedelta
 import torch
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
-from .core import command_line, keyword_options, writable_dir_error, read_checkpoint
-from .errors import ArgumentError, check_arg
+from .core import command_line, keyword_options, writable_dir_error, read_checkpoint, atomic_write
+from .errors import ArgumentError, GenlibError, check_arg
 from .data import data_description
 from .datamodule import CIFAR10DataModule
 from .fid import get_extractor
@@ -22,7 +22,7 @@ from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJs
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'TRAINER_SET_BY_GENLIB', 'use_optimizer_impl', 'EpochEndValidation',
-           'OptimizerImpl', 'claim_version', 'train_command', 'trainer_options', 'train']
+           'OptimizerImpl', 'claim_version', 'shared_version', 'train_command', 'trainer_options', 'train']
 
 # %% ../nbs/13_train.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
@@ -73,6 +73,35 @@ def claim_version(base:Path) -> int:
         try: (base/f"version_{version}").mkdir(); return version
         except FileExistsError: version += 1
 
+def _launch_key(env) -> str|None:
+    "What the processes of one launch from outside (torchrun, SLURM) have in common; None for a process not launched so."
+    if "RANK" not in env or int(env.get("WORLD_SIZE") or 1) <= 1: return None
+    same = "|".join(env.get(k, "") for k in ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "TORCHELASTIC_RUN_ID", "SLURM_JOB_ID"))
+    return hashlib.sha1(same.encode()).hexdigest()[:16]
+
+def shared_version(base:Path, # the model's folder of runs
+                   env:dict|None=None, # the process's environment (default: os.environ)
+                   timeout:float=600, # seconds the other ranks wait for rank 0's claim
+                   fresh:float=600, # a claim older than this many seconds before the wait began belongs to an earlier launch
+                  ) -> int:
+    "The run folder of this process: ranks launched from outside (torchrun, SLURM) share the one their rank 0 claims; any other run claims its own."
+    env = os.environ if env is None else env
+    if (key := _launch_key(env)) is None: return claim_version(base)
+    note = base/f".launch-{key}"
+    if int(env["RANK"]) == 0:
+        version = claim_version(base)
+        atomic_write(note, lambda f: f.write(f"{version} {time.time()}".encode()))
+        return version
+    began = time.time()
+    while time.time() - began < timeout:
+        try:
+            version, at = note.read_text().split()
+            if float(at) >= began - fresh: return int(version)
+        except (OSError, ValueError): pass
+        time.sleep(0.2)
+    raise GenlibError(f"rank {env['RANK']} waited {timeout:.0f} s for rank 0 to claim a run folder under {base} ({note.name}); "
+                      "with several machines, --out must be a folder they all see")
+
 def train_command(model:str, # model name or import path
                   args:dict, # arguments of `train` and the model's hyperparameters
                  ) -> str: # e.g. "genlib train mymodel --epochs 20 --latent-dim 256"
@@ -113,7 +142,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
           val_every_minutes:float|None=None, # also validate every this many minutes of wall-clock time (a quality-per-minute curve); None: once an epoch
           fid_every:int|None=None, # every this many epochs compute a cheap FID (val/fid) and pick best.ckpt by it; 0: off; None: the model's `default_fid_every`
           fid_samples:int=5000, # images per cheap FID (samples, or reconstructions for models that cannot sample)
-          extractor:str="auto", # FID feature extractor: auto (inception where its weights are here, else cifar), inception, cifar, random-cnn or package.module:factory
+          extractor:str="auto", # the cheap FID's feature extractor: auto (on a GPU inception where its weights are here; else cifar, cheap on a CPU), inception, cifar, random-cnn or package.module:factory
           inception_weights:str|None=None, # FID Inception weights file (see genlib.fid.inception_weights)
           grid_images:int=64, # images in the sample and reconstruction grids written after each validation (0: none)
           test:bool=True, # finally evaluate best.ckpt on the test split (into metrics.json)
@@ -192,12 +221,16 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     if "LOCAL_RANK" not in os.environ:  # data errors (or the download) before Lightning starts, not in every DDP child
         dm.prepare_data()
     if version is None:  # DDP re-runs the command in a child process per device: the children inherit the parent's run folder
-        version = int(os.environ[_VERSION_VAR]) if _VERSION_VAR in os.environ else claim_version(base)
+        version = int(os.environ[_VERSION_VAR]) if _VERSION_VAR in os.environ else shared_version(base)
     run_dir = base/f"version_{version}"
     if channels_last: module = module.to(memory_format=torch.channels_last)
     if compile: module.compile_networks(compile_mode)
     extra = []
     if fid_every:
+        if extractor == "auto" and (accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())):
+            extractor = "cifar"  # the FID Inception scores about 9 images/s on a CPU core: 5,000 images would take longer than an epoch
+            if progress: print("train: the FID tracked during training (val/fid) uses genlib's CIFAR-10 classifier on a CPU; "
+                               "--extractor inception asks for the standard network")
         fx = get_extractor(extractor, inception_weights)  # an unknown name or missing Inception weights fail here, before any training
         ref = reference_stats("val", fx, data_dir, progress=progress)  # once, then from the cache (also in DDP children)
         extra.append(FIDTracker(fx, ref, fid_every, fid_samples, seed=seed))

