@@ -168,6 +168,8 @@ def evaluate(ckpt:str, # checkpoint to evaluate
              split:str="val", # data split for losses and reconstruction metrics: "val", "test" or "train"
              metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid,kid,pr (precision/recall),is (samples),fid_recon (reconstructions of SPLIT), accuracy,intra_fid (a conditional model's samples); None: loss (+ mse,ssim if the model reconstructs)
              n_samples:int=10_000, # images for FID, KID, precision/recall and IS (samples, or reconstructions of the first N of SPLIT)
+             fid_at:str|None=None, # also the FID of the first images at these counts, e.g. 2500,5000: how FID moves with the sample count
+             samples:str|None=None, # a .pt file that keeps the samples: a later evaluate of the same checkpoint, count, seed and sampler options reads them back (two feature spaces, one sampling)
              reference:str|None=None, # real images they compare with: full-train (official 50k), train, val, test; None: the extractor's (test for cifar, full-train for inception)
              extractor:str="auto", # FID/IS network: auto (inception where its weights are here, else cifar), inception (standard), cifar (genlib's classifier, offline), random-cnn, package.module:factory
              inception_weights:str|None=None, # FID Inception weights file; default: $GENLIB_INCEPTION_WEIGHTS, torch hub cache, download
@@ -185,6 +187,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     check_arg(batch_size >= 1, f"must be >= 1, got {batch_size}", "batch_size")
     check_arg(limit_batches is None or limit_batches >= 1, f"must be >= 1, got {limit_batches}", "limit_batches")
     check_arg(n_samples >= 10, f"must be >= 10, got {n_samples}", "n_samples")
+    check_arg(fid_at is None or all(k.strip().isdigit() for k in fid_at.split(",")), f"must be image counts like 2500,5000, got {fid_at!r}", "fid_at")
     check_arg(precision in ("32-true", "bf16-mixed"), f"must be 32-true or bf16-mixed, got {precision!r}", "precision")
     dev = default_device()
     m = load_module(ckpt).to(dev)
@@ -198,6 +201,8 @@ def evaluate(ckpt:str, # checkpoint to evaluate
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
     fx = get_extractor(extractor, inception_weights).to(dev) if {*_SAMPLE_METRICS, "fid_recon"} & set(names) else None  # fail early offline
     if fx is not None: _check_sample_count(names, n_samples, num_features(fx), m.num_classes)  # before any image is drawn
+    if fx is not None and fid_at and min(int(k) for k in fid_at.split(",")) <= num_features(fx):
+        raise ArgumentError(f"asks for the FID of {min(int(k) for k in fid_at.split(','))} images; FID needs more than the {num_features(fx)} features", "fid_at")
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
     defaults = {**{k: p.default for k, p in inspect.signature(evaluate).parameters.items()},
@@ -235,15 +240,17 @@ def evaluate(ckpt:str, # checkpoint to evaluate
             real_f = reference_features(reference, fx, n_real, data_dir, batch_size, progress)
             real_meta = {"dataset": "CIFAR-10", "split": reference, "n": n_real, "order": dm.order,
                          **({"class_counts": _counted(dm, reference, n_real)} if reference in dm.tensors else {})}
-        samples = {k: k in names for k in ("fid", "is", "kid", "pr", "accuracy", "intra_fid")}
-        runs = [("samples", samples), ("reconstructions", {"fid": "fid_recon" in names})]
+        of_samples = {k: k in names for k in ("fid", "is", "kid", "pr", "accuracy", "intra_fid")}
+        runs = [("samples", of_samples), ("reconstructions", {"fid": "fid_recon" in names})]
         for source, want in runs:
             if not any(want.values()): continue
             sc = model_scores(m, fx, n_samples, reference=ref if want["fid"] else None, inception_score_splits=10 if want.get("is") else None,
                               source=source, batch_size=batch_size, real=dm.tensors[split][0], real_labels=dm.tensors[split][1] if m.conditional else None,
                               seed=seed, progress=progress, sample_options=sample_options, real_features=real_f, kid=want.get("kid", False),
                               pr=want.get("pr", False), real_meta=real_meta, classifier=classifier if want.get("accuracy") else None,
-                              class_reference=class_ref if want.get("intra_fid") else None)
+                              class_reference=class_ref if want.get("intra_fid") else None,
+                              fid_at=tuple(int(k) for k in fid_at.split(",")) if fid_at and want["fid"] else None,
+                              samples_file=samples if source == "samples" else None)
             if source == "reconstructions": sc["measured_with"]["fid_recon"]["class_counts"] = _counted(dm, split, n_samples)
             res["metrics"].update(sc["metrics"]); res["measured_with"].update(sc["measured_with"])
         if classifier is not None:  # the ceiling: the classifier on real test images (it was trained on the training split)

@@ -5,6 +5,7 @@
 # %% ../nbs/08_fid_scores.ipynb #3340fb50
 from __future__ import annotations
 import math, json
+from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
@@ -15,7 +16,7 @@ from .errors import GenlibError, check_arg
 from .data import cache_dir, data_description, data_dir as find_data_dir
 from .datamodule import CIFAR10DataModule
 from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall, frechet_distance
-from .fid import FIDInceptionV3, describe_extractor, features_and_logits
+from .fid import FIDInceptionV3, describe_extractor, features_and_logits, state_sha256
 
 
 # %% auto #0
@@ -61,7 +62,7 @@ def reference_stats(split:str="full-train", # which real images
     if path.exists():
         st = FeatureStats.load(path)
         if st.meta.get("data_signature") == sig and "data_format" in st.meta: return st
-    f, _ = image_features(extractor, images, batch_size, desc=f"reference features ({split})", progress=progress)
+    f = reference_features(split, extractor, len(images), data_dir, batch_size, progress).double()  # kept: KID and PR reuse them
     st = FeatureStats.from_features(f, meta={"dataset": "CIFAR-10", "split": split, "n": len(f), "data_source": str(root),
                                              "data_signature": sig, "data_format": data_description(root)["format"], "extractor": desc})
     st.save(path)
@@ -77,14 +78,14 @@ def reference_features(split:str, # which real images
     images = reference_images(split, data_dir)
     check_arg(1 <= n <= len(images), f"the {split} split holds {len(images):,} images; {n:,} were asked for")
     sig = json.loads((cache_dir(root)/"meta.json").read_text())["signature"]
-    path = cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}-features-{n}.pt"
-    if path.exists():
+    path = lambda k: cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}-features-{k}.pt"
+    for k in dict.fromkeys((n, len(images))):  # these n, or the whole split's (`reference_stats` keeps them)
         try:
-            d = torch.load(path, map_location="cpu", weights_only=True)
-            if d["data_signature"] == sig: return d["features"]
-        except Exception: pass  # unreadable: compute again
+            d = torch.load(path(k), map_location="cpu", weights_only=True)
+            if d["data_signature"] == sig: return d["features"][:n]
+        except Exception: pass  # missing or unreadable: compute
     f = image_features(extractor, images[:n], batch_size, desc=f"reference features ({split}, {n:,})", progress=progress)[0].float()
-    atomic_torch_save({"features": f, "data_signature": sig}, path)
+    atomic_torch_save({"features": f, "data_signature": sig}, path(n))
     return f
 
 # %% ../nbs/08_fid_scores.ipynb #2858d2cb
@@ -100,14 +101,28 @@ def model_images(module, # a `GenerativeModule`
                  seed:int=0,
                  sample_options:dict|None=None, # options of the model's sampler (e.g. a number of solver steps)
                  labels:torch.Tensor|None=None, # a conditional model's classes: of the n samples, or of `real` (reconstructed given them)
+                 samples_file:str|Path|None=None, # samples: kept in this file (8-bit), and read back by a later call with the same model and arguments
                 ):
     "Yield batches of `n` images in [0, 1]: samples of the model (of classes `labels`), or its reconstructions of `real`."
     check_arg(source in SOURCES, f"source must be samples or reconstructions, got {source!r}")
     given = lambda k: () if labels is None else (labels[k:k + batch_size],)  # this batch's labels, for a conditional model
     if source == "samples":
         if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
+        made_by = {"model": state_sha256(module), "n": n, "seed": seed, "sample_options": sample_options or {},
+                   "labels": None if labels is None else labels.tolist()}  # what makes the same samples
+        if samples_file is not None and Path(samples_file).exists():
+            kept = torch.load(samples_file, map_location="cpu", weights_only=True)
+            if kept.get("made_by") != made_by:
+                raise GenlibError(f"{samples_file} holds samples of another model or other arguments (count, seed, sampler options); "
+                                  "delete it or name another file")
+            for k in range(0, n, batch_size): yield to_float(kept["images"][k:k + batch_size]).to(module.device)
+            return
+        drawn = []
         for i, k in enumerate(range(0, n, batch_size)):
-            yield module.sample(min(batch_size, n - k), derive_seed(seed, "sample-batch", i), *given(k), **(sample_options or {}))
+            x = module.sample(min(batch_size, n - k), derive_seed(seed, "sample-batch", i), *given(k), **(sample_options or {}))
+            if samples_file is not None: drawn.append(to_uint8(x).cpu())
+            yield x
+        if samples_file is not None: atomic_torch_save({"images": torch.cat(drawn), "made_by": made_by}, samples_file)
         return
     if not module.can_reconstruct: raise GenlibError(f"a {module.model_name} model does not reconstruct images")
     check_arg(real is not None and len(real) >= n, f"only {0 if real is None else len(real)} images to reconstruct for {n} FID images; lower --n-samples")
@@ -132,6 +147,8 @@ def model_scores(module, # a `GenerativeModule`
                  real_labels:torch.Tensor|None=None, # labels of `real`: a conditional model reconstructs given them
                  classifier:nn.Module|None=None, # a CIFAR-10 classifier (`logits`): the accuracy of a conditional model's samples
                  class_reference:list[FeatureStats]|None=None, # real statistics of each class (`class_reference_stats`): intra-FID
+                 fid_at:tuple|None=None, # also the FID of the first images, at these counts (at the end of the batch that reaches each)
+                 samples_file:str|Path|None=None, # keep the samples in this file, or read them from it (`model_images`)
                 ) -> dict: # {"metrics": {...}, "measured_with": {...}}
     "FID, KID, precision/recall and Inception Score of a model's samples, or FID of its reconstructions; for a conditional model also the accuracy and intra-FID of its samples; with what they were measured with."
     check_arg(not (inception_score_splits and source != "samples"), "the Inception Score is a score of samples")
@@ -144,11 +161,15 @@ def model_scores(module, # a `GenerativeModule`
     dev = module.device
     fid = FID(features=reference.mean.shape[0], reference=reference).to(dev) if reference is not None else None
     isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None
+    seen, by_count, pending = 0, {}, sorted(k for k in (fid_at or ()) if k < n)
     fakes, right = [], []  # the model images' features (for KID, precision/recall, intra-FID); whether the classifier named the class
-    for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options, labels), total=math.ceil(n/batch_size),
+    for x in tqdm(model_images(module, n, batch_size, source, real, seed, sample_options, labels, samples_file), total=math.ceil(n/batch_size),
                   desc=f"FID/IS {source}", leave=False, disable=not progress):
         f, l = features_and_logits(extractor, to_uint8(x))  # 8 bits, as the real images and as a saved PNG would hold them
-        if fid is not None: fid.update_features(f, real=False)
+        if fid is not None:
+            fid.update_features(f, real=False); seen += len(f)
+            if pending and seen >= pending[0] and seen < n:  # how FID moves with the sample count, from the same images
+                by_count[str(seen)] = float(fid.compute()); pending = [k for k in pending if k > seen]
         if kid or pr or class_reference is not None: fakes.append(f.float().cpu())
         if classifier is not None:
             k = sum(map(len, right))
@@ -162,7 +183,9 @@ def model_scores(module, # a `GenerativeModule`
     out, key = {"metrics": {}, "measured_with": {}}, "fid" if source == "samples" else "fid_recon"
     if fid is not None:
         out["metrics"][key] = float(fid.compute())
-        out["measured_with"][key] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n", "data_format")}, **common}
+        if fid_at: by_count[str(seen)] = out["metrics"][key]
+        out["measured_with"][key] = {"reference": {k: reference.meta.get(k) for k in ("dataset", "split", "n", "data_format")}, **common,
+                                     **({"by_sample_count": by_count} if fid_at else {})}
     against = {"reference": real_meta or {"n": len(real_features)}, **common} if (kid or pr) else {}
     if kid:
         m, s = kernel_distance(real_features, torch.cat(fakes), seed=seed)

@@ -20,7 +20,7 @@ from .compare import plot_runs
 # %% auto #0
 __all__ = ['CURVE_TAGS', 'MINUTES', 'PUBLISHED_METRICS', 'find_runs', 'run_summary', 'ReportedModel', 'report_table', 'report',
            'curve_metric', 'value_at', 'curve_end', 'minutes_table', 'published_number', 'results_table',
-           'keep_run_record', 'load_rows']
+           'keep_run_record', 'load_rows', 'quoted_numbers', 'quote']
 
 # %% ../nbs/26_report.ipynb #d48a5c86
 def find_runs(root:str|Path, # a folder of runs (searched recursively)
@@ -257,9 +257,10 @@ def published_number(run:str|Path, # a run folder
     if metric in _SAMPLE_SCORES:
         ref = how.get("reference", {})
         ceiling = how.get("real_test_images", {}).get("overall")  # accuracy: the classifier on real test images
+        copy = {"image folder (jpg)": ", JPEG copy", "image folder (jpeg)": ", JPEG copy"}.get(ref.get("data_format", ""), "")
         out.update(kind="estimate", extractor=how.get("extractor", how.get("classifier", {})).get("name", ""),
                    on=f"{how.get('n_samples', 0):,} samples" + (f" vs {ref.get('split')} ({ref.get('n') or how.get('reference_per_class', 0):,}"
-                                                               f"{' a class' if metric == 'intra_fid' else ''})" if ref else "")
+                                                               f"{' a class' if metric == 'intra_fid' else ''}{copy})" if ref else "")
                       + (f"; real test images: {ceiling:.3f}" if ceiling is not None else ""))
         if metric == "kid": out["standard_error"] = None; out["spread"] = e["metrics"].get("kid_std")
     else:
@@ -301,3 +302,42 @@ def load_rows(path:str|Path) -> list[dict]:
     check_arg(isinstance(rows, list) and all(isinstance(r, dict) and {"model", "run", "metric"} <= r.keys() for r in rows),
               f"{path}: every row needs model, run and metric")
     return rows
+
+# %% ../nbs/26_report.ipynb #cd3bc114
+def _best_file(run:Path, pattern:str, metric:str) -> dict:
+    "The evaluation among the files `pattern` in `run` with the lowest `metric`."
+    files = sorted(run.glob(pattern))
+    check_arg(files, f"{run} has no evaluation files {pattern}")
+    evals = [json.loads(f.read_text()) for f in files]
+    return min(evals, key=lambda e: e["metrics"][metric])
+
+def quoted_numbers(rows:list[dict], # each {"name", "run", and "metric" (+ "evaluation", "field") or "best" + "among" (+ "option" or "metric")}, or {"name", "file", "keys"}
+                   root:str|Path=".", # the folder the runs are named from
+                  ) -> dict[str, str]: # {name: the number as the sentence shows it}
+    "Named numbers for prose, each read from the run that made it (or from a measurement's JSON `file`, by its `keys`)."
+    out = {}
+    for r in rows:
+        check_arg("name" in r and ("run" in r or "file" in r), f"a quoted number needs a name and a run or a file: {r}")
+        run = Path(root)/r.get("run", "")
+        if "file" in r:
+            value = json.loads((Path(root)/r["file"]).read_text())
+            for k in r["keys"]: value = value[k]
+        elif "best" in r:
+            e = _best_file(run, r["among"], r["best"])
+            value = e["measured_with"][r["best"]]["sample_options"][r["option"]] if "option" in r else e["metrics"][r["metric"]]
+        elif "field" in r:
+            e = json.loads((run/r["evaluation"]).read_text())
+            value = e["measured_with"][r["metric"]][r["field"]]["overall"]
+        else: value = published_number(run, r["metric"], r.get("evaluation"))["value"]
+        out[r["name"]] = f"{100*value:.0f}%" if r.get("percent") else f"{value:.{r['digits']}f}" if "digits" in r else f"{value:g}"
+    return out
+
+def quote(text:str, # a sentence with {name} fields
+          rows:list[dict]|str|Path, # the named numbers (`quoted_numbers`), or a YAML file listing them
+          root:str|Path=".",
+         ) -> str:
+    "`text` with its fields filled from the runs."
+    if not isinstance(rows, list):
+        try: rows = yaml.safe_load(Path(rows).read_text())
+        except (OSError, yaml.YAMLError) as e: raise GenlibError(f"{rows} is not a readable YAML list of numbers ({e})") from None
+    return text.format(**quoted_numbers(rows, root))

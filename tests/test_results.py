@@ -1,7 +1,7 @@
 """The README's results table is what `genlib.report.results_table` computes from the runs under results/ (rows listed in
 results/README.yaml): recomputed here from the run files, compared with the output committed in nbs/index.ipynb, which
 scripts/make_readme.py copies into README.md."""
-import json, shutil, sys
+import io, json, os, shutil, sys, contextlib
 from pathlib import Path
 from genlib.report import results_table, load_rows
 
@@ -24,6 +24,23 @@ def test_the_readme_table_is_computed_from_the_runs():
     assert committed.strip() == fresh_table(ROOT/"results").strip(), "rerun nbs/index.ipynb and scripts/make_readme.py: the runs say otherwise"
     assert committed.strip() in (ROOT/"README.md").read_text()
     assert make_readme.render(ROOT/"nbs/index.ipynb") == (ROOT/"README.md").read_text()
+
+def computed_cells(nb_path:Path) -> list[tuple[str, str]]:
+    "(source, committed output) of each cell the README shows by its output (`#| output: asis`): the table, the prose that quotes numbers."
+    nb = json.loads(nb_path.read_text())
+    return [("".join(c["source"]), "".join("".join(o.get("text", "")) for o in c.get("outputs", []) if o.get("output_type") == "stream"))
+            for c in nb["cells"] if c["cell_type"] == "code" and "#| output: asis" in "".join(c["source"])]
+
+def test_the_readme_prose_numbers_are_computed_from_the_runs():
+    cells = computed_cells(ROOT/"nbs/index.ipynb")
+    assert any("quote(" in src for src, _ in cells), "the README's prose numbers should come from quote()"
+    here = os.getcwd(); os.chdir(ROOT/"nbs")
+    try:
+        for src, committed in cells:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out): exec(src, {})
+            assert out.getvalue().strip() == committed.strip(), f"rerun nbs/index.ipynb: the runs say otherwise\n{src}"
+    finally: os.chdir(here)
 
 def test_no_published_number_comes_from_a_one_class_subset():
     for row in load_rows(ROOT/"results/README.yaml"):
