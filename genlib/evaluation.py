@@ -14,14 +14,14 @@ from .errors import ArgumentError, GenlibError, check_arg
 from .datamodule import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
 from .core import read_checkpoint
-from .fid import get_extractor, default_reference, FIDInceptionV3, features_and_logits
-from .metrics import num_features, InceptionScore
-from .fid_scores import reference_stats, reference_features, reference_images, model_scores, class_reference_stats
+from .fid import get_extractor, default_reference, FIDInceptionV3
+from .metrics import num_features
+from .fid_scores import reference_stats, reference_features, reference_images, model_scores, class_reference_stats, real_inception_score, REAL_INCEPTION_SCORE
 from .classifier import CIFAR10Features
 
 # %% auto #0
-__all__ = ['EVAL_METRICS', 'REAL_INCEPTION_SCORE', 'checkpoint_model', 'load_module', 'class_index', 'sample', 'LikelihoodModel',
-           'declared', 'likelihood_options', 'split_terms', 'evaluate', 'real_accuracy', 'real_inception_score']
+__all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'class_index', 'sample', 'LikelihoodModel', 'declared',
+           'likelihood_options', 'split_terms', 'evaluate', 'real_accuracy']
 
 # %% ../nbs/14_evaluation.ipynb #fee6d6dc
 def checkpoint_model(ck:dict, # a loaded checkpoint
@@ -169,7 +169,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
              metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid,kid,pr (precision/recall),is (samples),fid_recon (reconstructions of SPLIT), accuracy,intra_fid (a conditional model's samples); None: loss (+ mse,ssim if the model reconstructs)
              n_samples:int=10_000, # images for FID, KID, precision/recall and IS (samples, or reconstructions of the first N of SPLIT)
              fid_at:str|None=None, # also the FID of the first images at these counts, e.g. 2500,5000: how FID moves with the sample count
-             samples:str|None=None, # a .pt file that keeps the samples: a later evaluate of the same checkpoint, count, seed and sampler options reads them back (two feature spaces, one sampling)
+             keep_samples:str|None=None, # a .pt file that keeps the samples: a later evaluate of the same checkpoint, count, seed and sampler options reads them back (two feature spaces, one sampling)
              reference:str|None=None, # real images they compare with: full-train (official 50k), train, val, test; None: the extractor's (test for cifar, full-train for inception)
              extractor:str="auto", # FID/IS network: auto (inception where its weights are here, else cifar), inception (standard), cifar (genlib's classifier, offline), random-cnn, package.module:factory
              inception_weights:str|None=None, # FID Inception weights file; default: $GENLIB_INCEPTION_WEIGHTS, torch hub cache, download
@@ -250,7 +250,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
                               pr=want.get("pr", False), real_meta=real_meta, classifier=classifier if want.get("accuracy") else None,
                               class_reference=class_ref if want.get("intra_fid") else None,
                               fid_at=tuple(int(k) for k in fid_at.split(",")) if fid_at and want["fid"] else None,
-                              samples_file=samples if source == "samples" else None)
+                              samples_file=keep_samples if source == "samples" else None)
             if source == "reconstructions": sc["measured_with"]["fid_recon"]["class_counts"] = _counted(dm, split, n_samples)
             res["metrics"].update(sc["metrics"]); res["measured_with"].update(sc["measured_with"])
         if classifier is not None:  # the ceiling: the classifier on real test images (it was trained on the training split)
@@ -272,21 +272,6 @@ def real_accuracy(classifier:CIFAR10Features, # the classifier
     right = torch.cat([classifier.logits(x[i:i + batch_size].to(dev)).argmax(1).cpu() == y[i:i + batch_size].cpu() for i in range(0, len(x), batch_size)])
     per = {name: float(right[y.cpu() == c].float().mean()) for c, name in enumerate(dm.classes)}
     return {"split": split, "n": len(x), "overall": float(right.float().mean()), "per_class": per}
-
-REAL_INCEPTION_SCORE = {"split": "the 50,000 training images", "overall": 11.24, "std": 0.12,
-                        "source": "published: Salimans et al. 2016, Table 2 (real data), with the same network"}
-
-@torch.no_grad()
-def real_inception_score(extractor:torch.nn.Module, # an extractor with logits
-                         dm:CIFAR10DataModule, # the data (set up)
-                         n:int, # the first n images of the split
-                         split:str="test", splits:int=10, batch_size:int=500,
-                        ) -> dict: # {"split", "n", "overall", "std"}
-    "The Inception Score's formula on real images' logits: what a model's score in the same network is to be read against."
-    x, dev, isc = dm.tensors[split][0][:n], next(extractor.parameters()).device, InceptionScore(splits=splits)
-    for i in range(0, len(x), batch_size): isc.update_logits(features_and_logits(extractor, x[i:i + batch_size].to(dev))[1])
-    m, s = isc.compute()
-    return {"split": split, "n": len(x), "overall": float(m), "std": float(s)}
 
 def _check_sample_count(names:list[str], n:int, features:int, classes:int):
     "FID and intra-FID need full-rank covariances: more images than features, overall and in each class."

@@ -55,8 +55,7 @@ def _bpd_kind(cls:type|None, hp:dict) -> str:
 def _measured_on(how:dict, e:dict) -> tuple:
     "A sort key of what a number was measured with: the standard FID network first, then more images (samples, or of the split), then a larger reference."
     ref = how.get("reference") if isinstance(how.get("reference"), dict) else {}
-    return (how.get("extractor", {}).get("name") == "inception-v3-fid", how.get("n_samples") or how.get("n_images") or e.get("n_images") or 0,
-            ref.get("n") or 0)
+    return (how.get("extractor", {}).get("name") == "inception-v3-fid", how.get("n_samples") or how.get("n_images") or e.get("n_images") or 0, ref.get("n") or 0)
 
 def _evaluations(run:Path) -> dict:
     "The `genlib evaluate --out` files in the run folder, merged metric by metric: each from the file that measured it best (`_measured_on`; ties: the first name), never by the files' dates."
@@ -70,8 +69,7 @@ def _evaluations(run:Path) -> dict:
         for k, v in e["metrics"].items():
             how = e.get("measured_with", {}).get(k) or e.get("measured_with", {}).get(k.removesuffix("_std"), {})  # kid_std: how kid was
             if k in best and _measured_on(how, e) <= best[k]: continue
-            best[k], out["metrics"][k] = _measured_on(how, e), v
-            if k in e.get("measured_with", {}): out["measured_with"][k] = how
+            best[k], out["metrics"][k] = _measured_on(how, e), v; out["measured_with"].update({k: how} if k in e.get("measured_with", {}) else {})
     return out
 
 def _fid_protocol(how:dict|None) -> str:
@@ -304,13 +302,6 @@ def load_rows(path:str|Path) -> list[dict]:
     return rows
 
 # %% ../nbs/26_report.ipynb #cd3bc114
-def _best_file(run:Path, pattern:str, metric:str) -> dict:
-    "The evaluation among the files `pattern` in `run` with the lowest `metric`."
-    files = sorted(run.glob(pattern))
-    check_arg(files, f"{run} has no evaluation files {pattern}")
-    evals = [json.loads(f.read_text()) for f in files]
-    return min(evals, key=lambda e: e["metrics"][metric])
-
 def quoted_numbers(rows:list[dict], # each {"name", "run", and "metric" (+ "evaluation", "field") or "best" + "among" (+ "option" or "metric")}, or {"name", "file", "keys"}
                    root:str|Path=".", # the folder the runs are named from
                   ) -> dict[str, str]: # {name: the number as the sentence shows it}
@@ -322,8 +313,9 @@ def quoted_numbers(rows:list[dict], # each {"name", "run", and "metric" (+ "eval
         if "file" in r:
             value = json.loads((Path(root)/r["file"]).read_text())
             for k in r["keys"]: value = value[k]
-        elif "best" in r:
-            e = _best_file(run, r["among"], r["best"])
+        elif "best" in r:  # the evaluation among the files `among` with the lowest `best`
+            files = sorted(run.glob(r["among"])); check_arg(files, f"{run} has no evaluation files {r['among']}")
+            e = min((json.loads(f.read_text()) for f in files), key=lambda e: e["metrics"][r["best"]])
             value = e["measured_with"][r["best"]]["sample_options"][r["option"]] if "option" in r else e["metrics"][r["metric"]]
         elif "field" in r:
             e = json.loads((run/r["evaluation"]).read_text())
