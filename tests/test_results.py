@@ -34,11 +34,12 @@ def computed_cells(nb_path:Path) -> list[tuple[str, str]]:
 def test_the_readme_prose_numbers_are_computed_from_the_runs():
     cells = computed_cells(ROOT/"nbs/index.ipynb")
     assert any("quote(" in src for src, _ in cells), "the README's prose numbers should come from quote()"
-    here = os.getcwd(); os.chdir(ROOT/"nbs")
+    here, ns = os.getcwd(), {}  # one namespace, as the notebook's cells share one
+    os.chdir(ROOT/"nbs")
     try:
         for src, committed in cells:
             out = io.StringIO()
-            with contextlib.redirect_stdout(out): exec(src, {})
+            with contextlib.redirect_stdout(out): exec(src, ns)
             assert out.getvalue().strip() == committed.strip(), f"rerun nbs/index.ipynb: the runs say otherwise\n{src}"
     finally: os.chdir(here)
 
