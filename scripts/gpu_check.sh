@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The GPU measurements of the pipeline: two calls of the device tool that fit one lease of 15 minutes with their two
-# machine start-ups (a minute or so each): 270 + 420 s of budget, 11.5 minutes. Before them, here:
+# The GPU measurements of the pipeline: two calls on a remote GPU machine that together fit 15 minutes of GPU time with
+# two machine start-ups (a minute or so each): 270 + 420 s of budget, 11.5 minutes. Before them, on your own machine:
 # bash scripts/gpu/prepare.sh (wheels and data into .gpu/).
 #
-#   run(command="bash scripts/gpu_check.sh bench", carry=[".gpu"], timeout_s=300)      budget GPU_CALL_SECONDS=270
+#   OUT=DIR bash scripts/gpu_check.sh bench       (copy .gpu/ along; at most 300 s)      budget GPU_CALL_SECONDS=270
 #     preflight (versions, device, every genlib import, the models' entry points, 3 steps of the smallest model under
 #     each compile mode timed below); read-backs of every model (genlib's counter, and torch.cuda.set_sync_debug_mode);
 #     `genlib bench`: data pipeline, memory, and genlib against the plain loop on the fast paths default, fused,
@@ -12,22 +12,23 @@
 #     bench ~4 s a side per path (a Trainer's start) and ~60 s a side per compiled path: more than 270 s in all, so the
 #     deadline may end the bench inside the budget. bench.json is saved after every path and keeps what was measured;
 #     the quick paths of every model come first, the compiled ones last.
-#   run(command="bash scripts/gpu_check.sh results", carry=[".gpu"], timeout_s=450)    budget GPU_CALL_SECONDS=420
+#   OUT=DIR bash scripts/gpu_check.sh results     (copy .gpu/ along; at most 450 s)      budget GPU_CALL_SECONDS=420
 #     preflight; scripts/share_check.py (does sharing the GPU slow each model's steps by under 10%?); scripts/results.sh:
 #     every model at once if so, else RealNVP alone, for RESULTS_MINUTES (4) or what the budget leaves after keeping
 #     GPU_EVAL_SECONDS (120) for the test evaluation (5,000 samples, the classifier's features); `genlib report`.
 #
-# Last real run: none. No GPU has been lent since this script was written (2026-12-06), so the times above are
+# Last real run: none; not measured on a GPU yet (the script was written 2026-12-06), so the times above are
 # estimates and the budgets limits that the deadline enforces. The CPU dry run (tests/test_gpu_check.py) took 44 s
 # (bench) and 94 s (results) on the 2-core development machine.
 #
 #   bash scripts/gpu_check.sh bench|results [--dry-run]
 #
-# What comes back (the device tool's $OUT, or GPU_OUT): CALL.log (all output, unbuffered), preflight.txt, status.json
+# What comes back (in $OUT, or GPU_OUT): CALL.log (all output, unbuffered), preflight.txt, status.json
 # (each stage's exit status and seconds), and per call bench: readbacks.json, bench.json; results: share.json,
 # results.tar.gz (every run's metrics.json, hparams.yaml, evaluation JSON and logs; no checkpoints), report.md,
 # curves.png. Every stage writes its files as it goes and runs under what is left of the budget; GPU_PACK_SECONDS (60)
-# are kept for packing, and the folder is checked against the tool's rules (scripts/gpu/pack.py check).
+# are kept for packing, and the folder is checked against the limits on what a remote machine sends back
+# (scripts/gpu/pack.py check).
 #
 # genlib runs from this checkout (PYTHONPATH, `python -m genlib.cli`; no wheel is built there). The packages the GPU
 # image lacks come as wheels from .gpu/wheels, installed into a folder of the work directory; the data from
@@ -40,7 +41,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 call=${1:-}; dry=0; [ "${2:-}" = --dry-run ] && dry=1
 case "$call" in bench|results) ;; *) echo "usage: bash scripts/gpu_check.sh bench|results [--dry-run]"; exit 2 ;; esac
-out=${GPU_OUT:-${OUT:-}}; [ -n "$out" ] || { echo "gpu_check: set OUT (the device tool does) or GPU_OUT"; exit 2; }
+out=${GPU_OUT:-${OUT:-}}; [ -n "$out" ] || { echo "gpu_check: set OUT or GPU_OUT to the folder for the results"; exit 2; }
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 export PYTHONUNBUFFERED=1
 exec > >(tee -a "$out/$call.log") 2>&1; tee_pid=$!

@@ -1,9 +1,9 @@
-"""The two GPU calls of scripts/gpu_check.sh, run dry on this CPU: the test that the next lent GPU is not wasted.
+"""The two GPU calls of scripts/gpu_check.sh, run dry on this CPU: the test that the next GPU call is not wasted.
 
 The dry run keeps everything that can break before a GPU computes anything: a Python path with only the GPU image's
 packages (scripts/gpu/image_packages.txt) plus the wheels carried for the rest, genlib run from the checkout without
 installing it, the data unpacked from an archive, every stage under a deadline, and the folder of results checked
-against the device tool's rules (at most 8 plain files of at most 16 MiB). It needs the package registry once, for the
+against the limits on what comes back (at most 8 plain files of at most 16 MiB). It needs the package registry once, for the
 wheels (scripts/gpu/prepare.sh --wheels-only).
 """
 import json, os, subprocess, sys, tarfile

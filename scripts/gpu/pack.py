@@ -1,9 +1,9 @@
-"""Pack a GPU call's results into the device tool's folder of files that come back, and check its rules.
+"""Pack a GPU call's results into the folder of files a remote GPU machine sends back, and check its limits.
 
     python3 scripts/gpu/pack.py runs RUNS OUT/results.tar.gz   # RUNS' metrics.json, hparams.yaml, evaluation JSON and logs; no checkpoints
     python3 scripts/gpu/pack.py check OUT                      # exit 1, naming each broken rule
 
-The rules (the device tool's README): at most 8 files, each at most 16 MiB, 64 MiB together, no deeper than OUT/a/b/file,
+The limits (those of the remote machines this was written for): at most 8 files, each at most 16 MiB, 64 MiB together, no deeper than OUT/a/b/file,
 each name made of letters, digits, '.', '_' and '-', plain files only (no links). A file beyond them does not come back.
 """
 import re, sys, tarfile

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Before a GPU call, here (a machine with the package registries): put what the GPU machine lacks into .gpu/, the ignored
-# folder every call carries (device tool: carry [".gpu"]).
+# folder every call carries (copied along with the checkout to the GPU machine).
 #   .gpu/wheels/               wheels of genlib's runtime needs that the GPU image lacks (scripts/gpu/envfarm.py missing:
 #                              fastcore, torch-fidelity, tzdata at the versions installed here), for Python 3.12 x86-64
 #   .gpu/cifar10-jpeg.tar.gz   the data: GPU_DATA_ARCHIVE, else the shared JPEG copy beside the checkout (19 MB)
