@@ -16,12 +16,12 @@ from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
 from .core import read_checkpoint
 from .fid import get_extractor, default_reference, FIDInceptionV3
 from .metrics import num_features
-from .fid_scores import reference_stats, reference_features, reference_images, model_scores, class_reference_stats, real_inception_score, REAL_INCEPTION_SCORE
+from .fid_scores import reference_stats, reference_features, reference_images, model_scores, class_reference_stats, real_inception_score, real_accuracy, REAL_INCEPTION_SCORE
 from .classifier import CIFAR10Features
 
 # %% auto #0
 __all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'class_index', 'sample', 'LikelihoodModel', 'declared',
-           'likelihood_options', 'split_terms', 'evaluate', 'real_accuracy']
+           'likelihood_options', 'split_terms', 'evaluate']
 
 # %% ../nbs/14_evaluation.ipynb #fee6d6dc
 def checkpoint_model(ck:dict, # a loaded checkpoint
@@ -260,18 +260,6 @@ def evaluate(ckpt:str, # checkpoint to evaluate
                                                                            real_inception_score(fx, dm, min(n_samples, len(dm.tensors["test"][0]))))
     if out: atomic_write_json(res, out)
     return res
-
-@torch.no_grad()
-def real_accuracy(classifier:CIFAR10Features, # the classifier
-                  dm:CIFAR10DataModule, # the data (set up)
-                  split:str="test", batch_size:int=500,
-                 ) -> dict: # {"split", "n", "overall", "per_class"}
-    "The classifier's accuracy on a split's real images, overall and per class: the ceiling of a conditional model's accuracy."
-    x, y = dm.tensors[split]
-    dev = next(classifier.parameters()).device
-    right = torch.cat([classifier.logits(x[i:i + batch_size].to(dev)).argmax(1).cpu() == y[i:i + batch_size].cpu() for i in range(0, len(x), batch_size)])
-    per = {name: float(right[y.cpu() == c].float().mean()) for c, name in enumerate(dm.classes)}
-    return {"split": split, "n": len(x), "overall": float(right.float().mean()), "per_class": per}
 
 def _check_sample_count(names:list[str], n:int, features:int, classes:int):
     "FID and intra-FID need full-rank covariances: more images than features, overall and in each class."

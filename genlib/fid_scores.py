@@ -17,12 +17,13 @@ from .data import cache_dir, data_description, data_dir as find_data_dir
 from .datamodule import CIFAR10DataModule
 from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall, frechet_distance
 from .fid import FIDInceptionV3, describe_extractor, features_and_logits, state_sha256
+from .classifier import CIFAR10Features
 
 
 # %% auto #0
 __all__ = ['REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED', 'REAL_INCEPTION_SCORE', 'reference_images', 'image_features',
            'reference_stats', 'reference_features', 'model_images', 'model_scores', 'FIDTracker',
-           'real_inception_score', 'class_reference_stats']
+           'real_inception_score', 'real_accuracy', 'class_reference_stats']
 
 # %% ../nbs/08_fid_scores.ipynb #1f70aede
 REFERENCE_SPLITS = ("train", "val", "test", "full-train")
@@ -259,6 +260,18 @@ def real_inception_score(extractor:torch.nn.Module, # an extractor with logits
     for i in range(0, len(x), batch_size): isc.update_logits(features_and_logits(extractor, x[i:i + batch_size].to(dev))[1])
     m, s = isc.compute()
     return {"split": split, "n": len(x), "overall": float(m), "std": float(s)}
+
+@torch.no_grad()
+def real_accuracy(classifier:CIFAR10Features, # the classifier
+                  dm:CIFAR10DataModule, # the data (set up)
+                  split:str="test", batch_size:int=500,
+                 ) -> dict: # {"split", "n", "overall", "per_class"}
+    "The classifier's accuracy on a split's real images, overall and per class: the ceiling of a conditional model's accuracy."
+    x, y = dm.tensors[split]
+    dev = next(classifier.parameters()).device
+    right = torch.cat([classifier.logits(x[i:i + batch_size].to(dev)).argmax(1).cpu() == y[i:i + batch_size].cpu() for i in range(0, len(x), batch_size)])
+    per = {name: float(right[y.cpu() == c].float().mean()) for c, name in enumerate(dm.classes)}
+    return {"split": split, "n": len(x), "overall": float(right.float().mean()), "per_class": per}
 
 # %% ../nbs/08_fid_scores.ipynb #fffc1645
 def class_reference_stats(split:str, # which real images
