@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from genlib.core import to_float
 from genlib.fid import FIDInceptionV3, INCEPTION_FILE, FID_HELPER, fid_resize, fid_helper_torchscript, wheel_cache
 from genlib.fid_scores import reference_images
-from genlib.metrics import kernel_distance
+from genlib.metrics import kernel_distance, frechet_distance, FeatureStats
 from conftest import genlib
 
 @pytest.fixture(scope="module")
@@ -17,13 +17,15 @@ def inception():
     if not path: pytest.skip("no FID Inception weights here: scripts/test.sh fetches them (`genlib weights`) into GENLIB_TEST_INCEPTION")
     return FIDInceptionV3(path)
 
+N = 64  # images a side: FID and KID compared on the same few hundred Inception passes
+
 @pytest.fixture(scope="module")
 def images(real_data):
-    "Two sets of 48 real test images (the split mixes the classes): as they are, and the next 48 with noise (std 25 of 255)."
-    x = reference_images("test", real_data)[:96]
+    "Two sets of 64 real test images (the split mixes the classes): as they are, and the next 64 with noise (std 25 of 255)."
+    x = reference_images("test", real_data)[:2*N]
     g = torch.Generator().manual_seed(0)
-    noisy = (x[48:].float() + 25*torch.randn(x[48:].shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
-    return x[:48], noisy
+    noisy = (x[N:].float() + 25*torch.randn(x[N:].shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
+    return x[:N], noisy
 
 def test_real_inception_weights(inception):
     torch.manual_seed(0)
@@ -49,13 +51,21 @@ def _torch_fidelity_weights(inception, path:Path) -> str:
     torch.save({**sd, "fc.weight": sd.get("fc.weight", torch.zeros(1008, 2048)), "fc.bias": sd.get("fc.bias", torch.zeros(1008))}, path)
     return str(path)
 
+def _fid(a:torch.Tensor, b:torch.Tensor) -> float:
+    """genlib's Fréchet distance of two feature sets. With 64 images the 2048x2048 covariances are far from full rank, which is why
+    a reported FID needs 2,049 images or more (`FeatureStats.from_sums` refuses fewer); the formula is the same at any count, so
+    the statistics are built directly here to compare it with the libraries' on a few images."""
+    stats = lambda f: FeatureStats(f.mean(0), torch.cov(f.T), len(f))
+    return frechet_distance(stats(a), stats(b))
+
 def test_same_numbers_as_pytorch_fid_and_torchmetrics(inception, images, tmp_path):
-    """Features and KID of the same images through genlib, pytorch-fid and torchmetrics, all three with these weights.
+    """Features, FID and KID of the same images through genlib, pytorch-fid and torchmetrics, all three with these weights.
     pytorch-fid makes the network's input exactly as genlib does (bilinear resize of [0, 1] images, then 2x - 1): equal to float error.
     torchmetrics scales as TF's graph did, (x - 128)/128 of 8-bit values, a range of [-1, 0.992]: 0.4% off pytorch-fid's [-1, 1],
     which moves its features by ~0.3% and KID by ~0.1%; genlib's network fed torchmetrics' input gives torchmetrics' features."""
     import pytorch_fid.inception as pfi
-    from torchmetrics.image.fid import NoTrainInceptionV3
+    from pytorch_fid.fid_score import calculate_frechet_distance
+    from torchmetrics.image.fid import NoTrainInceptionV3, FrechetInceptionDistance
     from torchmetrics.image.kid import KernelInceptionDistance
     real, noisy = images
     weights = _torch_fidelity_weights(inception, tmp_path/"fidelity.pt")
@@ -75,14 +85,21 @@ def test_same_numbers_as_pytorch_fid_and_torchmetrics(inception, images, tmp_pat
     print(f"features: max |genlib - pytorch-fid| = {d_pfid:.2e}, max |genlib - torchmetrics| = {d_tm:.2e}, "
           f"with torchmetrics' input {float((ours_tm_input[0] - tm[0]).abs().max()):.2e}")
     assert d_pfid < 1e-4 and max(float((a - b).abs().max()) for a, b in zip(ours_tm_input, tm)) < 1e-4
-    kid_ours = kernel_distance(ours[0], ours[1], subsets=1, subset_size=48)[0]
-    kid_pfid = kernel_distance(pfid[0], pfid[1], subsets=1, subset_size=48)[0]
-    kid_ours_tm_input = kernel_distance(ours_tm_input[0], ours_tm_input[1], subsets=1, subset_size=48)[0]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        kid = KernelInceptionDistance(feature=tnet, subsets=1, subset_size=48)  # torchmetrics' whole pipeline: 8-bit images in
-    kid.update(real, real=True); kid.update(noisy, real=False)
-    kid_tm = float(kid.compute()[0])
+        warnings.simplefilter("ignore")  # torchmetrics' whole pipelines: 8-bit images in
+        fid, kid = FrechetInceptionDistance(feature=tnet), KernelInceptionDistance(feature=tnet, subsets=1, subset_size=N)
+        for m in (fid, kid): m.update(real, real=True); m.update(noisy, real=False)
+        fid_tm, kid_tm = float(fid.compute()), float(kid.compute()[0])
+    mean_cov = lambda f: (f.mean(0).numpy(), torch.cov(f.T).numpy())
+    fid_ours, fid_ours_tm_input = _fid(*ours), _fid(*ours_tm_input)
+    fid_pfid = float(calculate_frechet_distance(*mean_cov(pfid[0]), *mean_cov(pfid[1])))  # pytorch-fid's own formula (scipy's sqrtm) on its features
+    print(f"FID ({N} images a side): genlib {fid_ours:.4f}, pytorch-fid {fid_pfid:.4f} ({fid_pfid/fid_ours - 1:+.1e}), "
+          f"torchmetrics {fid_tm:.4f} ({fid_tm/fid_ours - 1:+.1e}); genlib with torchmetrics' input {fid_ours_tm_input:.4f} ({fid_tm/fid_ours_tm_input - 1:+.1e})")
+    assert abs(fid_pfid/fid_ours - 1) < 1e-3 and abs(fid_tm/fid_ours_tm_input - 1) < 1e-3
+    assert abs(fid_tm/fid_ours - 1) < 5e-3  # torchmetrics' own input: its 8-bit scaling moves FID by ~0.05%
+    kid_ours = kernel_distance(ours[0], ours[1], subsets=1, subset_size=N)[0]
+    kid_pfid = kernel_distance(pfid[0], pfid[1], subsets=1, subset_size=N)[0]
+    kid_ours_tm_input = kernel_distance(ours_tm_input[0], ours_tm_input[1], subsets=1, subset_size=N)[0]
     print(f"KID: genlib {kid_ours:.6f}, pytorch-fid's features {kid_pfid:.6f}, torchmetrics {kid_tm:.6f} ({kid_tm/kid_ours - 1:+.2e}); "
           f"genlib with torchmetrics' input {kid_ours_tm_input:.6f} ({kid_tm/kid_ours_tm_input - 1:+.2e})")
     assert abs(kid_pfid/kid_ours - 1) < 1e-3 and abs(kid_tm/kid_ours_tm_input - 1) < 1e-3  # equal, given the same input
