@@ -107,7 +107,8 @@ GENLIB="$PY -m genlib.cli"
 archive=${GPU_DATA_ARCHIVE:-.gpu/cifar10-jpeg.tar.gz}
 if [ "$dry" = 1 ] && [ -z "${GPU_DATA_ARCHIVE:-}" ]; then
   archive=$work/fake-cifar10.tar.gz
-  "$host" -c "from genlib.data import write_fake_cifar10 as w; w('$work/fake', 'folder', n_train=50, n_test=30, ext='jpg')" &&
+  # 130 images a class: the validation fifth (260) and the tracked FID's samples (FID_SAMPLES, 260) outnumber the classifier's 256 features
+  "$host" -c "from genlib.data import write_fake_cifar10 as w; w('$work/fake', 'folder', n_train=130, n_test=30, ext='jpg')" &&
     tar czf "$archive" -C "$work/fake" train test || exit 1
 fi
 [ -f "$archive" ] || { echo "gpu_check: no data archive at $archive (bash scripts/gpu/prepare.sh copies it)"; exit 1; }
@@ -138,7 +139,7 @@ else
   minutes=$($PY -c "print(round(max(0.05, min(${RESULTS_MINUTES:-$(d 4 0.1)}, $left/60 - $(d 0.5 0.1))), 2))")
   echo "gpu_check: training $models ($share) for $minutes min each"
   stage results env RESULTS_SHARE="$share" MODELS="$models" RESULTS_MINUTES="$minutes" RESULTS_OUT="$work/runs" \
-    EXTRACTOR="${EXTRACTOR:-cifar}" VAL_EVERY_MINUTES="${VAL_EVERY_MINUTES:-$(d 0.5 0.03)}" FID_SAMPLES="${FID_SAMPLES:-$(d 2000 40)}" \
+    EXTRACTOR="${EXTRACTOR:-cifar}" VAL_EVERY_MINUTES="${VAL_EVERY_MINUTES:-$(d 0.5 0.03)}" FID_SAMPLES="${FID_SAMPLES:-$(d 2000 260)}" \
     EVAL_ARGS="${EVAL_ARGS:-$(d "--n-samples 5000" "--n-samples 300 --limit-batches 1")}" GENLIB="$GENLIB" \
     bash scripts/results.sh --accelerator $accelerator --batch-size "$batch" $(d "" "--limit-val-batches 1")
 fi

@@ -54,7 +54,8 @@ def test_dry_run(call, tmp_path, wheels):
         names = tarfile.open(out/"results.tar.gz").getnames()
         assert any(n.endswith("metrics.json") for n in names) and any(n.endswith("eval_test.json") for n in names), names
         assert not any(n.endswith(".ckpt") for n in names)
-        assert "| realnvp |" in (out/"report.md").read_text() and (out/"curves.png").stat().st_size > 0
+        trained = ["ae", "vae"] if share["decision"] == "share" else ["realnvp"]  # the decision depends on how busy this machine is
+        assert all(f"| {m} |" in (out/"report.md").read_text() for m in trained) and (out/"curves.png").stat().st_size > 0
 
 def test_dry_run_fails_without_a_wheel_and_on_a_file_that_would_not_come_back(tmp_path):
     "No carried wheels: genlib's first import needs fastcore, which the GPU image lacks; a badly named file in OUT is named too."
