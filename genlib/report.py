@@ -69,7 +69,8 @@ def _evaluations(run:Path) -> dict:
         for k, v in e["metrics"].items():
             how = e.get("measured_with", {}).get(k) or e.get("measured_with", {}).get(k.removesuffix("_std"), {})  # kid_std: how kid was
             if k in best and _measured_on(how, e) <= best[k]: continue
-            best[k], out["metrics"][k] = _measured_on(how, e), v; out["measured_with"].update({k: how} if k in e.get("measured_with", {}) else {})
+            best[k], out["metrics"][k] = _measured_on(how, e), v
+            if k in e.get("measured_with", {}): out["measured_with"][k] = how
     return out
 
 def _fid_protocol(how:dict|None) -> str:
