@@ -39,7 +39,7 @@ class AutoEncoder(nn.Module):
 @register_model("ae")
 class AEModule(LatentDensityModule):
     "AutoEncoder trained on pixel MSE."
-    reference_numbers = (("SSIM, loss", "curves only: lr 5e-4 ends better than 1e-2", "the original report; no numbers given"),)
+    reference_numbers = ()  # no published CIFAR-10 number for a plain AE of this kind
     def __init__(self, latent_dim:int=128, # size of the bottleneck
                  lr:float=1e-3, # Adam learning rate
                  channels:tuple=(32, 64, 128), # encoder channels per stride-2 stage

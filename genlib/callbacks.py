@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_callbacks.ipynb #8809f5d7
 from __future__ import annotations
-import time, json
+import time, json, math
 from pathlib import Path
 import torch
 import lightning as L
@@ -12,11 +12,12 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 from .core import remove_stale_temps, atomic_torch_save, atomic_write_json, image_grid, save_image_grid, device_description, read_checkpoint
-from .model import model_path
+from .model import model_path, logs_this_step, grad_norm, NonFiniteLossError, GRAD_NORM
 
 
 # %% auto #0
-__all__ = ['AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids', 'MetricsJson']
+__all__ = ['AtomicCheckpointIO', 'LastCheckpoint', 'trainer_run_dir', 'recon_grid', 'ImageGrids', 'MetricsJson', 'TrainLogs',
+           'NonFiniteStop']
 
 # %% ../nbs/12_callbacks.ipynb #04eb2a16
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -94,7 +95,7 @@ class MetricsJson(L.Callback):
         atomic_write_json({
             "model": pl_module.model_name, "model_class": model_path(type(pl_module)), "epoch": trainer.current_epoch, "global_step": trainer.global_step,
             "val": {k.removeprefix("val/"): float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")},
-            "monitor": pl_module.monitor,
+            "monitor": best.monitor if best is not None else None,
             "best_score": float(best.best_model_score) if best is not None and best.best_model_score is not None else None,
             "best_checkpoint": best.best_model_path if best is not None else None,
             "measured_with": {k: v for cb in trainer.callbacks for k, v in getattr(cb, "measured_with", {}).items()},
@@ -112,3 +113,67 @@ class MetricsJson(L.Callback):
         m["test_checkpoint"] = trainer.ckpt_path
         atomic_write_json(m, p)
 
+
+# %% ../nbs/12_callbacks.ipynb #81a3daff
+def _terms(outputs) -> dict:  # what a training step returned: its terms (automatic optimisation hands back the loss detached)
+    return outputs if isinstance(outputs, dict) else {"loss": outputs} if torch.is_tensor(outputs) else {}
+
+class TrainLogs(L.Callback):
+    "Log a training step's terms as `train/{k}_step` on the steps Lightning writes logs, and their epoch means as `train/{k}_epoch`, summed on the device."
+    def __init__(self): self.sums, self.epoch = {}, None
+    def on_train_epoch_start(self, trainer, pl_module):
+        if self.epoch != trainer.current_epoch: self.sums = {}  # kept: a run resumed mid-epoch
+        self.epoch = trainer.current_epoch
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        terms, n = _terms(outputs), len(batch[0])
+        for k, v in terms.items(): self.sums[k] = self.sums.get(k, 0.0) + v.detach().float()*n
+        self.sums["_n"] = self.sums.get("_n", 0) + n
+        if logs_this_step(trainer):
+            for k, v in terms.items():
+                pl_module.log(f"train/{k}_step", v.detach(), on_step=True, on_epoch=False, prog_bar=k in pl_module.progress_keys, batch_size=n)
+    def on_train_epoch_end(self, trainer, pl_module):
+        for k, v in self.sums.items():
+            if k != "_n": pl_module.log(f"train/{k}_epoch", v/self.sums["_n"], on_epoch=True, prog_bar=k in pl_module.progress_keys)
+    def state_dict(self): return {"epoch": self.epoch, "sums": self.sums}
+    def load_state_dict(self, state): self.epoch, self.sums = state.get("epoch"), dict(state.get("sums", {}))
+
+class NonFiniteStop(L.Callback):
+    "Stop training, naming the first step and term, when a training step's loss term or gradient became NaN or Inf: recorded on the device, read back on log steps, before every checkpoint and validation, and at the end."
+    NO_STEP = 2**62  # "no non-finite step yet": larger than any step, so that a minimum over DDP processes finds the first
+    def __init__(self): self.record, self.step = {}, 0
+
+    def _record(self, names:tuple, means:torch.Tensor, step:int):
+        # per group of terms, on the device: the first step at which one was non-finite, and the terms' values then
+        if names not in self.record: self.record[names] = (torch.full((), self.NO_STEP, device=means.device), torch.zeros_like(means))
+        first, values = self.record[names]
+        new = torch.isfinite(means).all().logical_not_() & first.eq(self.NO_STEP)
+        first.masked_fill_(new, step); values.copy_(torch.where(new, means, values))
+
+    def check(self, trainer, found:int|None=None):
+        "Read the record back from the device (one sync) and stop, naming the first step and term that went bad (and the step `found` at, default the trainer's)."
+        if not self.record: return
+        local = torch.stack([first for first, _ in self.record.values()]); overall = local.clone()
+        if torch.distributed.is_available() and torch.distributed.is_initialized():  # every process stops, naming the first bad step
+            torch.distributed.all_reduce(overall, torch.distributed.ReduceOp.MIN)
+        local, overall = torch.stack([local, overall]).tolist()
+        if (step := min(overall)) == self.NO_STEP: return
+        bad = [(k, v) for (names, (_, values)), f in zip(self.record.items(), local) if f == step
+               for k, v in zip(names, values.tolist()) if not math.isfinite(v)]
+        bad.sort(key=lambda kv: kv[0] == GRAD_NORM)  # a bad loss term is named first; its gradient follows from it
+        what = (f"the gradient norm became {bad[0][1]} (the loss was finite)" if bad and bad[0][0] == GRAD_NORM else
+                f"train loss term '{bad[0][0]}' became {bad[0][1]}" if bad else "a train loss term or gradient on another process became non-finite")
+        also = f"; also {', '.join(f'{k}={v}' for k, v in bad[1:])}" if len(bad) > 1 else ""
+        raise NonFiniteLossError(f"{what} at step {step} (found at step {trainer.global_step if found is None else found}, epoch {trainer.current_epoch}{also}); "
+                                 f"training stopped, no checkpoint was written after it: lower --lr or resume with --resume")
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx): self.step = trainer.global_step  # the step the terms belong to
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if terms := _terms(outputs): self._record(tuple(terms), torch.stack([v.detach().float().mean() for v in terms.values()]), self.step)
+        if logs_this_step(trainer): self.check(trainer, self.step)  # the logger never writes a NaN without the stop that names it
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer):
+        if getattr(trainer.precision_plugin, "scaler", None) is not None: return  # float16's scaler skips such steps itself
+        grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        if grads: self._record((GRAD_NORM,), grad_norm(grads).float().view(1), trainer.global_step)
+    def on_validation_epoch_start(self, trainer, pl_module): self.check(trainer)  # a NaN in training is named as such, not as a NaN validation loss
+    def on_save_checkpoint(self, trainer, pl_module, checkpoint): self.check(trainer)  # before any checkpoint is written
+    def on_train_end(self, trainer, pl_module): self.check(trainer)

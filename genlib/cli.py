@@ -11,7 +11,7 @@ from .errors import GenlibError, ArgumentError, flag_name
 
 # %% auto #0
 __all__ = ['source_options', 'CommaList', 'IntOrFloat', 'click_type', 'add_options', 'options_from', 'given', 'parse_flags',
-           'model_options', 'parse_model_args', 'parse_sample_args', 'cli', 'main']
+           'model_options', 'parse_model_args', 'parse_sample_args', 'command_model', 'cli', 'main']
 
 # %% ../nbs/27_cli.ipynb #36d313f0
 def source_options(target:str, # "package.module:function" or "package.module:Class.method"
@@ -139,18 +139,23 @@ def parse_model_args(model:str, # model name or import path
     return parse_flags({**trainer_options(), **model_options(model)}, args, f"a hyperparameter of model {model!r} or an option of Lightning's Trainer",
                        f"see `genlib models {model}`")
 
-def parse_sample_args(ckpt:str, # a checkpoint
+def parse_sample_args(m, # the model, loaded once (`load_module`)
                       args:list[str], # the arguments `genlib sample` / `evaluate` did not know
                       likelihood:bool=False, # also the options of the model's likelihood (`genlib evaluate`)
                      ) -> dict: # keyword arguments for the model's sampler (and likelihood)
-    "The sampler options (and likelihood options) of the checkpoint's model given on the command line."
+    "The sampler options (and likelihood options) of a loaded model given on the command line, checked against that model."
     if not args: return {}
-    from genlib.core import read_checkpoint
-    from genlib.evaluation import checkpoint_model, likelihood_options
-    ck = read_checkpoint(ckpt); m = checkpoint_model(ck, ckpt)(**ck.get("hyper_parameters", {}))
+    from genlib.evaluation import likelihood_options
     opts = {**m.sample_options(), **(likelihood_options(m) if likelihood else {})}
-    owner = f"an option of the {ck['genlib_model']} model's sampler" + (" or likelihood" if likelihood else "")
-    return parse_flags(opts, args, owner, f"see `genlib models {ck['genlib_model']}`")
+    owner = f"an option of the {m.model_name} model's sampler" + (" or likelihood" if likelihood else "")
+    return parse_flags(opts, args, owner, f"see `genlib models {m.model_name}`")
+
+def command_model(ckpt:str, # the checkpoint a command was given
+           kwargs:dict, # the command's flags; `model` and `trust_code` are taken out of it
+          ):
+    "The model of `ckpt`, read and built once for the whole command (with the user's `--model` or `--trust-code`)."
+    from genlib.evaluation import load_module
+    return load_module(ckpt, model=kwargs.pop("model", None), trust_code=bool(kwargs.pop("trust_code", None)))
 
 # %% ../nbs/27_cli.ipynb #329a4a38
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -181,11 +186,12 @@ def _models_cmd(model):
     _quiet()
     from genlib.model import get_model, model_names
     from genlib.evaluation import likelihood_options
+    from genlib.trainer import training_declaration
     for name in [model] if model else model_names():
         cls = get_model(name)
         click.echo(f"{name}: {(cls.__doc__ or '').strip()}")
         if not model: continue
-        for preset, hp in cls.presets.items():
+        for preset, hp in training_declaration(cls, "presets").items():
             click.echo(f" preset {preset} (--preset {preset}): " + " ".join(f"{flag_name(k)} {','.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in hp.items()))
         m = cls()
         sections = [("hyperparameters (genlib train)", model_options(name)), ("sampler options (genlib sample, genlib evaluate)", m.sample_options())]
@@ -202,7 +208,8 @@ def _sample_cmd(ctx, ckpt, **kwargs):
     "Save a grid of images sampled from the model in checkpoint CKPT; its sampler's options are flags too (`genlib models MODEL`)."
     _quiet()
     from genlib.evaluation import sample
-    click.echo(f"samples: {sample(ckpt, **given(kwargs), **parse_sample_args(ckpt, ctx.args))}")
+    m = command_model(ckpt, kwargs)
+    click.echo(f"samples: {sample(m, **given(kwargs), **parse_sample_args(m, ctx.args))}")
 
 @cli.command("evaluate", context_settings=_EXTRA)
 @click.argument("ckpt")
@@ -212,7 +219,8 @@ def _evaluate_cmd(ctx, ckpt, **kwargs):
     "Losses, bits/dim, MSE/BCE/SSIM of reconstructions and FID/IS of the model in checkpoint CKPT; prints JSON."
     _quiet()
     from genlib.evaluation import evaluate
-    click.echo(json.dumps(evaluate(ckpt, **given(kwargs), **parse_sample_args(ckpt, ctx.args, likelihood=True)), indent=2))
+    m = command_model(ckpt, kwargs)
+    click.echo(json.dumps(evaluate(m, **given(kwargs), **parse_sample_args(m, ctx.args, likelihood=True)), indent=2))
 
 @cli.command("weights")
 @options_from("genlib.fid:fetch_inception_weights")

@@ -12,11 +12,11 @@ import lightning as L
 from .core import keyword_options, command_line, error_summary, save_image_grid, atomic_write_json, default_device, quietly
 from .errors import ArgumentError, GenlibError, check_arg
 from .datamodule import CIFAR10DataModule
-from .model import GenerativeModule, model_names, recorded_model, SQUARE_SUFFIX
+from .model import GenerativeModule, model_names, recorded_model, get_model, SQUARE_SUFFIX
 from .core import read_checkpoint
 from .fid import get_extractor, default_reference, FIDInceptionV3
 from .metrics import num_features
-from .fid_scores import reference_stats, reference_features, reference_images, model_scores, class_reference_stats, real_inception_score, real_accuracy, REAL_INCEPTION_SCORE
+from .fid_scores import check_sample_count, reference_stats, reference_features, reference_images, model_scores, class_reference_stats, real_inception_score, real_accuracy, REAL_INCEPTION_SCORE
 from .classifier import CIFAR10Features
 
 # %% auto #0
@@ -26,22 +26,27 @@ __all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'class_index', 'sa
 # %% ../nbs/14_evaluation.ipynb #fee6d6dc
 def checkpoint_model(ck:dict, # a loaded checkpoint
                      ckpt:str|Path="checkpoint", # its path, for messages
+                     trust_code:bool=False, # import the recorded module even when it is not known here
                     ) -> type:
-    "The model class that wrote a checkpoint: imported by its recorded import path, else found by its recorded name."
+    "The model class that wrote a checkpoint: imported by its recorded import path (a module not known here only with `trust_code`), else found by its recorded name."
     name, path = ck.get("genlib_model"), ck.get("genlib_model_class")
     if name is None or "state_dict" not in ck: raise GenlibError(f"{ckpt} is not a genlib checkpoint (it names no genlib model)")
-    try: cls = recorded_model(name, path)
+    try: cls = recorded_model(name, path, trust_code)
     except GenlibError as e: raise GenlibError(f"{ckpt} holds a {name!r} model that cannot be loaded here: {e}") from None
     if cls is not None: return cls
     raise GenlibError(f"{ckpt} holds a {name!r} model, which is not known here (models: {', '.join(model_names())}); "
                       f"install or import the package that provides it")
 
-def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ckpt)
+def load_module(ckpt:str|Path|GenerativeModule, # path of a genlib checkpoint (best.ckpt, last.ckpt); a model already loaded is returned as it is
                 map_location:str|torch.device="cpu", # where to put the weights
-               ) -> GenerativeModule: # the model, in eval mode
-    "Rebuild a trained genlib model from its checkpoint."
+                model:str|None=None, # the model class, by name or import path "package.module:Class"; None: the one the checkpoint records
+                trust_code:bool=False, # import the module the checkpoint records even when it is not known here (genlib's, an installed package's)
+               ) -> GenerativeModule: # the model, in eval mode; `checkpoint_path` says where it came from
+    "Rebuild a trained genlib model from its checkpoint, read once."
+    if isinstance(ckpt, L.LightningModule): return ckpt
     ck = read_checkpoint(ckpt, map_location)
-    cls, name = checkpoint_model(ck, ckpt), ck["genlib_model"]
+    cls = checkpoint_model(ck, ckpt, trust_code) if model is None else get_model(model)
+    name = ck.get("genlib_model", cls.model_name)
     try: m = cls(**ck.get("hyper_parameters", {}))
     except (TypeError, GenlibError) as e:  # hyperparameters of another model type under this name
         raise GenlibError(f"{ckpt} says it holds a {name!r} model, but its hyperparameters do not fit one "
@@ -50,7 +55,7 @@ def load_module(ckpt:str|Path, # path of a genlib checkpoint (best.ckpt, last.ck
     except RuntimeError as e:  # e.g. written by an older version whose model had other parts
         raise GenlibError(f"{ckpt} does not fit the current {name!r} model ({error_summary(e)}...); "
                           f"it was probably written by another version of it: retrain, or use that version") from None
-    m.model_name = name  # the name it was trained under (an entry point's name, say), also where the class alone says another
+    m.model_name, m.checkpoint_path = name, str(ckpt)  # the name it was trained under (an entry point's name, say), also where the class alone says another
     return m.eval()
 
 # %% ../nbs/14_evaluation.ipynb #d07fe88f
@@ -61,17 +66,21 @@ def class_index(label:str|int) -> int:
     if label in names: return names.index(label)
     raise ArgumentError(f"must be a CIFAR-10 class ({', '.join(names)}), an index 0-{len(names) - 1}, or all; got {label!r}", "label")
 
-def sample(ckpt:str, # checkpoint to sample from
+def sample(ckpt:str|GenerativeModule, # checkpoint to sample from, or a model `load_module` returned
            n:int|None=None, # number of images; default 64, or with --label all `nrow` of each class
            out:str|None=None, # PNG file to write; default: samples.png in the checkpoint's run folder
            seed:int=0, # seed of the latent draw
            nrow:int=8, # images per row of the grid
            label:str|None=None, # a conditional model's class: a name (cat) or index (3); all: one row per class
+           model:str|None=None, # the model class (name or import path); None: the one the checkpoint records
+           trust_code:bool=False, # import the module the checkpoint records even when it is not known here
            **options, # options of the model's sampler (`genlib models MODEL` lists them)
           ) -> Path: # the PNG written
     "Draw `n` images from a trained model (of one class, or a row of each, from a conditional model) and save them as one grid."
     check_arg(n is None or n >= 1, f"must be >= 1, got {n}", "n")
-    m = load_module(ckpt).to(default_device())
+    m = load_module(ckpt, model=model, trust_code=trust_code).to(default_device())
+    ckpt = getattr(m, "checkpoint_path", None)
+    check_arg(out is not None or ckpt is not None, "must be given for a model that was not loaded from a checkpoint", "out")
     labels = None
     if label is not None:
         if not m.conditional: raise ArgumentError(f"needs a conditional model; {ckpt} holds a {m.model_name} model that is not (it draws from all of CIFAR-10)", "label")
@@ -163,7 +172,7 @@ def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     return names
 
 @torch.no_grad()
-def evaluate(ckpt:str, # checkpoint to evaluate
+def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `load_module` returned
              data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10
              split:str="val", # data split for losses and reconstruction metrics: "val", "test" or "train"
              metrics:str|None=None, # comma-separated: loss,bpd,nll,mse,bce,ssim,fid,kid,pr (precision/recall),is (samples),fid_recon (reconstructions of SPLIT), accuracy,intra_fid (a conditional model's samples); None: loss (+ mse,ssim if the model reconstructs)
@@ -179,6 +188,8 @@ def evaluate(ckpt:str, # checkpoint to evaluate
              precision:str="32-true", # arithmetic of the losses and bits/dim: 32-true, or bf16-mixed to measure what bf16 autocast does to them
              progress:bool=True, # progress bars
              out:str|None=None, # also write the JSON to this file
+             model:str|None=None, # the model class (name or import path); None: the one the checkpoint records
+             trust_code:bool=False, # import the module the checkpoint records even when it is not known here
              **options, # options of the model's sampler (FID/IS samples) and of its likelihood (bpd, nll); `genlib models MODEL` lists them
             ) -> dict: # {"command", "model", "checkpoint", "split", "n_images", "losses", "metrics", "measured_with"}
     "Loss terms, bits/dim, reconstruction metrics (MSE, BCE, SSIM) and FID / Inception Score of a checkpoint."
@@ -191,7 +202,8 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     fid_counts = tuple(int(k) for k in fid_at.split(",")) if fid_at else ()
     check_arg(precision in ("32-true", "bf16-mixed"), f"must be 32-true or bf16-mixed, got {precision!r}", "precision")
     dev = default_device()
-    m = load_module(ckpt).to(dev)
+    m = load_module(ckpt, model=model, trust_code=trust_code).to(dev)
+    ckpt = getattr(m, "checkpoint_path", None) or "<a model in memory>"
     m.check_options(options, {**m.sample_options(), **likelihood_options(m)}, "sampler and likelihood have")
     sampler_defaults = {k: d for k, (_, d, _) in m.sample_options().items()}
     likelihood_defaults = {k: d for k, (_, d, _) in likelihood_options(m).items()}
@@ -201,7 +213,7 @@ def evaluate(ckpt:str, # checkpoint to evaluate
     if (set(_SAMPLE_METRICS) & set(names)) and not m.can_sample:
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
     fx = get_extractor(extractor, inception_weights).to(dev) if {*_SAMPLE_METRICS, "fid_recon"} & set(names) else None  # fail early offline
-    if fx is not None: _check_sample_count(names, n_samples, num_features(fx), m.num_classes, fid_counts)  # before any image is drawn
+    if fx is not None: check_sample_count(names, n_samples, num_features(fx), m.num_classes, fid_counts)  # before any image is drawn
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
     defaults = {**{k: p.default for k, p in inspect.signature(evaluate).parameters.items()},
@@ -259,16 +271,6 @@ def evaluate(ckpt:str, # checkpoint to evaluate
                                                                            real_inception_score(fx, dm, min(n_samples, len(dm.tensors["test"][0]))))
     if out: atomic_write_json(res, out)
     return res
-
-def _check_sample_count(names:list[str], n:int, features:int, classes:int, fid_counts:tuple=()):
-    "FID and intra-FID need full-rank covariances: more images than features, overall, at each count of `--fid-at` and in each class."
-    if fid_counts and min(fid_counts) <= features:
-        raise ArgumentError(f"asks for the FID of {min(fid_counts)} images; FID needs more than the {features} features", "fid_at")
-    if {"fid", "fid_recon"} & set(names) and n <= features:
-        raise ArgumentError(f"is {n}: FID needs at least {features + 1} images for a full-rank {features}x{features} feature covariance", "n_samples")
-    if "intra_fid" in names and n // classes <= features:
-        raise ArgumentError(f"is {n}: intra-FID needs at least {features + 1} samples of each of the {classes} classes, so "
-                            f"--n-samples {(features + 1)*classes} or more, in this extractor's {features} features", "n_samples")
 
 def _counted(dm:CIFAR10DataModule, split:str, n:int) -> dict:
     "How many images of each class the first `n` of a split hold; one line on standard error when some class is missing."

@@ -12,7 +12,7 @@ from torch import nn
 import lightning as L
 from tqdm.auto import tqdm
 from .core import to_float, to_uint8, derive_seed, atomic_torch_save
-from .errors import GenlibError, check_arg
+from .errors import ArgumentError, GenlibError, check_arg
 from .data import cache_dir, data_description, data_dir as find_data_dir
 from .datamodule import CIFAR10DataModule
 from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall, frechet_distance
@@ -22,7 +22,7 @@ from .classifier import CIFAR10Features
 
 # %% auto #0
 __all__ = ['REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED', 'REAL_INCEPTION_SCORE', 'reference_images', 'image_features',
-           'reference_stats', 'reference_features', 'model_images', 'model_scores', 'FIDTracker',
+           'reference_stats', 'reference_features', 'check_sample_count', 'model_images', 'model_scores', 'FIDTracker',
            'real_inception_score', 'real_accuracy', 'class_reference_stats']
 
 # %% ../nbs/08_fid_scores.ipynb #1f70aede
@@ -89,6 +89,18 @@ def reference_features(split:str, # which real images
     f = image_features(extractor, images[:n], batch_size, desc=f"reference features ({split}, {n:,})", progress=progress)[0].float()
     atomic_torch_save({"features": f, "data_signature": sig}, path(n))
     return f
+
+# %% ../nbs/08_fid_scores.ipynb #62e70c81
+def check_sample_count(names:list[str], n:int, features:int, classes:int, fid_counts:tuple=()):
+    "FID and intra-FID need full-rank covariances: more images than features, overall, at each count of `--fid-at` and in each class."
+    if fid_counts and min(fid_counts) <= features:
+        raise ArgumentError(f"asks for the FID of {min(fid_counts)} images; FID needs more than the {features} features", "fid_at")
+    if {"fid", "fid_recon"} & set(names) and n <= features:
+        raise ArgumentError(f"is {n}: FID needs at least {features + 1} images for a full-rank {features}x{features} feature covariance", "n_samples")
+    if "intra_fid" in names and n // classes <= features:
+        raise ArgumentError(f"is {n}: intra-FID needs at least {features + 1} samples of each of the {classes} classes, so "
+                            f"--n-samples {(features + 1)*classes} or more, in this extractor's {features} features", "n_samples")
+
 
 # %% ../nbs/08_fid_scores.ipynb #2858d2cb
 SOURCES = ("samples", "reconstructions")

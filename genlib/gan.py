@@ -124,21 +124,18 @@ def adversarial_step(G:nn.Module, # the generator
                      opt_d, opt_g, # the two optimisers
                      kind:str="bce", # the loss: "bce" or "hinge"
                      backward=torch.Tensor.backward, # how a loss is backpropagated
-                     check=None, # called with {"d_loss": ...}, then {"g_loss": ...}, before each optimiser step
                      norms:bool=True, # also both gradient norms (the pipeline logs them; a hand-written loop would not compute them)
                     ) -> dict[str, torch.Tensor]: # both losses, D's mean probabilities and the gradient norms (nothing read back)
     "One discriminator step and one generator step."
     fake = G(z)
     real_logits, fake_logits = D(x), D(fake.detach())
     terms = {"d_loss": d_loss(real_logits, fake_logits, kind)}
-    if check: check({"d_loss": terms["d_loss"]})
     opt_d.zero_grad(set_to_none=True); backward(terms["d_loss"])
     if norms: terms["grad_norm_d"] = grad_norm(_grads(D))
     opt_d.step()
     D.requires_grad_(False)
     try:
         terms["g_loss"] = g_loss(D(fake), kind)
-        if check: check({"g_loss": terms["g_loss"]})
         opt_g.zero_grad(set_to_none=True); backward(terms["g_loss"])
         if norms: terms["grad_norm_g"] = grad_norm(_grads(G))
         opt_g.step()
@@ -154,8 +151,7 @@ class GANModule(GenerativeModule):
     progress_keys = ("d_loss", "g_loss")
     default_fid_every = 5
     ddp_unused_parameters = True  # the D step leaves G without gradients and vice versa
-    reference_numbers = (("FID", "about 37", "DCGAN on CIFAR-10, Heusel et al. 2017 (the TTUR/FID paper)"),
-                         ("SSIM", "0.77-0.78", "the original report; how a GAN's SSIM was computed is not stated; D won quickly"))
+    reference_numbers = (("FID", "about 37", "DCGAN on CIFAR-10, Heusel et al. 2017 (the TTUR/FID paper)"),)
 
     def __init__(self, latent_dim:int=100, # size of z
                  lr:float=2e-4, # generator learning rate (Adam)
@@ -208,15 +204,13 @@ class GANModule(GenerativeModule):
         x = batch[0]
         opt_g, opt_d = self.optimizers()
         z = self._noise(len(x), self.step_generator())  # a resumed run draws the same latents
-        terms = adversarial_step(self.net.generator, self.net.discriminator, x, z, opt_d, opt_g, self.hparams.loss,
-                                 backward=self.manual_backward, check=lambda t: self.check_finite(t, "train"))
+        terms = adversarial_step(self.net.generator, self.net.discriminator, x, z, opt_d, opt_g, self.hparams.loss, backward=self.manual_backward)
         if self.net.generator_ema is not None: self.net.generator_ema.update(self.net.generator)
         terms = {k: v.detach() for k, v in terms.items()}
-        self.log_losses("train", terms, len(x))
         self._epoch_d.append(terms["d_loss"]); self._epoch_g.append(terms["g_loss"])
+        return terms  # `train`'s callbacks log them and watch them for NaN and Inf
 
     def on_train_epoch_end(self):
-        super().on_train_epoch_end()
         if self._epoch_d and (msg := gan_health(torch.stack(self._epoch_d), torch.stack(self._epoch_g))):
             rank_zero_warn(f"epoch {self.current_epoch}: {msg}")
         self._epoch_d, self._epoch_g = [], []

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_model.ipynb #709e7ff8
 from __future__ import annotations
-import math, importlib.metadata
+import sys, math, importlib.metadata
 import torch
 import torch.nn.functional as F
 import lightning as L
@@ -15,8 +15,8 @@ from .metrics import ssim
 
 # %% auto #0
 __all__ = ['SQUARE_SUFFIX', 'GRAD_NORM', 'MODELS', 'MODEL_ENTRY_POINTS', 'grad_norm', 'NonFiniteLossError', 'logs_this_step',
-           'GenerativeModule', 'register_model', 'model_path', 'model_names', 'get_model', 'recorded_model',
-           'given_class', 'check_losses_device']
+           'check_finite', 'GenerativeModule', 'register_model', 'model_path', 'model_names', 'get_model',
+           'UntrustedModelError', 'known_module', 'recorded_model', 'given_class', 'check_losses_device']
 
 # %% ../nbs/10_model.ipynb #fe219d49
 SQUARE_SUFFIX = "__mean_square"  # the test loop logs per-image terms' mean squares under this suffix
@@ -37,15 +37,20 @@ def logs_this_step(trainer:L.Trainer) -> bool:
                            "genlib.model.logs_this_step must be updated for this Lightning release")
     return conn.should_update_logs
 
+def check_finite(terms:dict, # {name: tensor}
+                 what:str="loss term", # what the terms are, for the message: "val loss term"
+                 where:str="", # when it happened, for the message: "at step 120 (epoch 3)"
+                ):
+    "Stop at once, naming the term, when any of `terms` is NaN or Inf (one read-back: for validation and test, not for every training step)."
+    means = torch.stack([v.detach().float().mean() for v in terms.values()])
+    if bool(torch.isfinite(means).all()): return
+    k, v = next((k, v) for k, v in zip(terms, means.tolist()) if not math.isfinite(v))
+    raise NonFiniteLossError(f"{what} '{k}' became {v}{' ' + where if where else ''}; the last good checkpoint is kept: lower --lr or resume with --resume")
+
 class GenerativeModule(L.LightningModule):
     "Base of every genlib model: a thin `LightningModule` around a plain `nn.Module` in `self.net`; its class attributes declare what the pipeline needs."
     model_name: str = "model"  # runs land in OUT/NAME/version_K; default: the class name in lower case without "Module"
-    monitor: str|None = "val/loss"  # the logged value best.ckpt optimises (None: the latest epoch); val/fid when FID is tracked
-    monitor_mode: str = "min"  # "min" or "max" for `monitor`
     progress_keys: tuple = ("loss",)  # loss terms shown in the progress bar
-    default_fid_every: int = 0  # `train(fid_every=None)` tracks a cheap FID every this many epochs (0: off)
-    ddp_unused_parameters: bool = False  # True: a backward pass uses only some parameters (two optimisers), DDP must look for the rest
-    presets: dict = {}  # named sets of hyperparameters, {"cpu": {"channels": 32, ...}}: `train(model, preset="cpu")`, `genlib train MODEL --preset cpu`
     noise_seed: int = 0  # the run's seed, set by `train`
     conditional: bool = False  # True: a batch's labels reach `compute_losses(x, labels)`, and `sample(n, labels=...)` draws chosen classes
     num_classes: int = len(CIFAR10_CLASSES)  # how many classes a conditional model's labels index (CIFAR-10's, in the data module's order)
@@ -122,81 +127,10 @@ class GenerativeModule(L.LightningModule):
     def prepare_sampling(self):
         "Called on every process after each validation, before anything samples (a model that fits a latent density fits it here)."
 
-    def check_finite(self, losses:dict, stage:str):
-        "Stop with a clear message when any loss term is NaN or Inf. A training step only records it on the device (`raise_if_nonfinite` reads the record); validation and test stop at once."
-        means = torch.stack([v.detach().float().mean() for v in losses.values()])
-        if stage == "train": return self._record_nonfinite(tuple(losses), means)
-        if bool(torch.isfinite(means).all()): return
-        for k, v in zip(losses, means.tolist()):
-            if not math.isfinite(v):
-                raise NonFiniteLossError(f"{stage} loss term '{k}' became {v} at step {self.global_step} (epoch {self.current_epoch}); "
-                                         f"the last good checkpoint is kept: lower --lr or resume with --resume")
-
-    _NO_STEP = 2**62  # "no non-finite step yet": larger than any step, so that a minimum over DDP processes finds the first
-
-    def _record_nonfinite(self, names:tuple, means:torch.Tensor):
-        # per group of terms, on the device: the first step at which one was non-finite, and the terms' values then
-        rec = self.__dict__.setdefault("_nonfinite", {})
-        if names not in rec: rec[names] = (torch.full((), self._NO_STEP, device=means.device), torch.zeros_like(means))
-        first, values = rec[names]
-        new = torch.isfinite(means).all().logical_not_() & first.eq(self._NO_STEP)
-        first.masked_fill_(new, self.global_step); values.copy_(torch.where(new, means, values))
-
-    def raise_if_nonfinite(self):
-        "Read the training steps' NaN/Inf record back from the device (one sync) and stop, naming the first step and term that went bad. Called on log steps, before every checkpoint write, before validation and at the end of training."
-        rec = getattr(self, "_nonfinite", None)
-        if not rec: return
-        local = torch.stack([first for first, _ in rec.values()]); overall = local.clone()
-        if torch.distributed.is_available() and torch.distributed.is_initialized():  # every process stops, naming the first bad step
-            torch.distributed.all_reduce(overall, torch.distributed.ReduceOp.MIN)
-        local, overall = torch.stack([local, overall]).tolist()
-        if (step := min(overall)) == self._NO_STEP: return
-        bad = [(k, v) for (names, (_, values)), f in zip(rec.items(), local) if f == step
-               for k, v in zip(names, values.tolist()) if not math.isfinite(v)]
-        what = (f"the gradient norm became {bad[0][1]} (the loss was finite)" if bad and bad[0][0] == GRAD_NORM else
-                f"train loss term '{bad[0][0]}' became {bad[0][1]}" if bad else "a train loss term or gradient on another process became non-finite")
-        also = f"; also {', '.join(f'{k}={v}' for k, v in bad[1:])}" if len(bad) > 1 else ""
-        raise NonFiniteLossError(f"{what} at step {step} (found at step {self.global_step}, epoch {self.current_epoch}{also}); "
-                                 f"training stopped, no checkpoint was written after it: lower --lr or resume with --resume")
-
-    def on_before_optimizer_step(self, optimizer):
-        "Record on the device whether this step's gradients are finite: a finite loss can still have a NaN or Inf gradient, which would put non-finite weights into the next checkpoint."
-        if getattr(self.trainer.precision_plugin, "scaler", None) is not None: return  # float16's scaler skips such steps itself
-        grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-        if grads: self._record_nonfinite((GRAD_NORM,), grad_norm(grads).float().view(1))
-
-    def log_losses(self, stage:str, losses:dict, batch_size:int):
-        "Log loss terms: `train/{k}_step` (when Lightning writes logs) and `train/{k}_epoch`; `val/{k}`, `test/{k}` (epoch means over all processes)."
-        if stage == "train": return self._log_train(losses, batch_size)
-        for k, v in losses.items():
-            self.log(f"{stage}/{k}", v, on_epoch=True, prog_bar=k in self.progress_keys, sync_dist=True, batch_size=batch_size)
-
-    def _log_train(self, losses, batch_size):
-        sums = self._train_sums
-        for k, v in losses.items(): sums[k] = sums.get(k, 0.0) + v.detach().float()*batch_size
-        sums["_n"] = sums.get("_n", 0) + batch_size
-        if logs_this_step(self.trainer):
-            self.raise_if_nonfinite()  # the logger never writes a NaN without the stop that names it
-            for k, v in losses.items():
-                self.log(f"train/{k}_step", v.detach(), on_step=True, on_epoch=False, prog_bar=k in self.progress_keys, batch_size=batch_size)
-
-    def on_train_epoch_start(self):
-        if getattr(self, "_sums_epoch", None) != self.current_epoch: self._train_sums = {}  # kept: a resume mid-epoch
-        self._sums_epoch = None
-
-    def on_train_epoch_end(self):
-        sums = self._train_sums
-        for k, v in sums.items():
-            if k != "_n": self.log(f"train/{k}_epoch", v/sums["_n"], on_epoch=True, prog_bar=k in self.progress_keys)
-
-    def on_validation_epoch_start(self): self.raise_if_nonfinite()  # a NaN in training is named as such, not as a NaN validation loss
-    def on_train_end(self): self.raise_if_nonfinite()
-
     def training_step(self, batch, batch_idx):
+        "The loss terms of a batch, for `train`'s callbacks to read (the NaN stop, the step logs and the epoch means of `12_callbacks`); Lightning minimises 'loss'."
         losses = self.compute_losses(batch[0], *self.conditions(batch[1]))
-        self.check_finite(losses, "train")
-        self.log_losses("train", losses, len(batch[0]))
-        return losses["loss"]
+        return {k: v if k == "loss" else v.detach() for k, v in losses.items()}  # the other terms hold no graph until the next step
 
     def eval_terms(self, x:torch.Tensor, *labels) -> dict[str, torch.Tensor]:
         "What validation, test and `genlib evaluate` report for a batch (and its labels, for a conditional model): the loss terms and, for models that reconstruct, SSIM, MSE and BCE of the reconstructions."
@@ -208,12 +142,13 @@ class GenerativeModule(L.LightningModule):
 
     def _eval_step(self, stage, batch):
         terms = self.eval_terms(batch[0], *self.conditions(batch[1]))
-        self.check_finite(terms, stage)
+        check_finite(terms, f"{stage} loss term", f"at step {self.global_step} (epoch {self.current_epoch})")
         # a per-image term (B,) is logged as its mean; in the test loop also its mean square, for a standard error over the split
         per_image = [k for k, v in terms.items() if v.dim() == 1]
         logged = {**terms, **{k: terms[k].mean() for k in per_image}}
         if stage == "test": logged.update({f"{k}{SQUARE_SUFFIX}": terms[k].detach().double().square().mean() for k in per_image})
-        self.log_losses(stage, logged, len(batch[0]))
+        for k, v in logged.items():  # epoch means over all processes
+            self.log(f"{stage}/{k}", v, on_epoch=True, prog_bar=k in self.progress_keys, sync_dist=True, batch_size=len(batch[0]))
 
     def validation_step(self, batch, batch_idx): self._eval_step("val", batch)
     def test_step(self, batch, batch_idx): self._eval_step("test", batch)
@@ -224,14 +159,8 @@ class GenerativeModule(L.LightningModule):
         "`torch.compile` what a training step runs (`train(compile=True, compile_mode=mode)`); here the whole loss computation. The weights and checkpoints do not change."
         self.compute_losses = torch.compile(self.compute_losses, mode=mode)
 
-    def on_save_checkpoint(self, checkpoint):
-        self.raise_if_nonfinite()  # before any checkpoint is written: none holds weights that a non-finite step touched
+    def on_save_checkpoint(self, checkpoint):  # what `load_module` rebuilds the model from, with the hyperparameters
         checkpoint["genlib_model"], checkpoint["genlib_model_class"] = self.model_name, model_path(type(self))
-        checkpoint["genlib_train_sums"] = {"epoch": self.current_epoch, "sums": getattr(self, "_train_sums", {})}
-
-    def on_load_checkpoint(self, checkpoint):  # a mid-epoch resume continues the epoch's means
-        got = checkpoint.get("genlib_train_sums", {})
-        self._train_sums, self._sums_epoch = dict(got.get("sums", {})), got.get("epoch")
 
 # %% ../nbs/10_model.ipynb #c534b584
 MODELS: dict[str, type] = {}
@@ -272,11 +201,27 @@ def get_model(model:str, # a name (`model_names`) or an import path "package.mod
     raise GenlibError(f"unknown model {model!r}; choose one of: {', '.join(model_names()) or '(none installed)'}, "
                       f"or give an import path package.module:Class")
 
+class UntrustedModelError(GenlibError):
+    "A file names its model by an import path whose module is not known here: importing it would run that module's code."
+
+def known_module(path:str, # an import path "package.module:Class"
+                ) -> bool:
+    "Whether importing the module of `path` runs only code this installation already trusts: genlib's own, a module an installed package publishes models from, or one already imported in this process."
+    mod = path.partition(":")[0]
+    return (mod.split(".")[0] == "genlib" or mod in sys.modules
+            or any(ep.value.partition(":")[0] == mod for ep in _entry_points().values()))
+
 def recorded_model(name:str|None, # the model name a checkpoint or metrics.json recorded
                    path:str|None, # the import path it recorded (None in files of older versions)
+                   trust_code:bool=False, # import the recorded module even when it is not known here (`known_module`)
                   ) -> type|None: # the class; None when the name is not known here and there is no usable path
-    "The model class a run recorded: imported by its path, else found by its name. A class defined in a notebook or script (`__main__`) has no path another process can use."
-    if path and not path.startswith("__main__:"): return get_model(path)  # an import failure names the module
+    "The model class a run recorded: imported by its path, else found by its name. A path to a module that is not known here is refused unless `trust_code`; a class defined in a notebook or script (`__main__`) has no path another process can use."
+    if path and not path.startswith("__main__:"):
+        if not (trust_code or known_module(path)):
+            raise UntrustedModelError(f"it names its model {path}, and loading it would import module {path.partition(':')[0]!r}, which is neither genlib's, "
+                                      f"nor published by an installed package, nor imported here; if you trust the file, pass --trust-code "
+                                      f"(trust_code=True), or name the class yourself with --model {path}")
+        return get_model(path)  # an import failure names the module
     return get_model(name) if name in model_names() else None
 
 # %% ../nbs/10_model.ipynb #ce7ed662

@@ -126,8 +126,7 @@ class RealNVPModule(GenerativeModule):
                                             "(in expectation an upper bound on the likelihood of the 8-bit data)")
         return ("proxy: the flow's density at the 8-bit values themselves (trained with --no-dequantize), plus 8 bits; not a bound "
                 "on their likelihood: a density can grow without limit on 256 points")
-    reference_numbers = (("bits/dim", "3.49", "Dinh et al. 2017, RealNVP, CIFAR-10 test"),
-                         ("loss", "did not decrease", "the original report; unstable, no bits/dim reported"))
+    reference_numbers = (("bits/dim", "3.49", "Dinh et al. 2017, RealNVP, CIFAR-10 test"),)
     def __init__(self, lr:float=1e-3, # learning rate
                  architecture:str="multiscale", # "multiscale" (the paper's), "flat" (8 coupling layers at full resolution) or "glow" (Glow's steps)
                  num_scales:int=2, # multi-scale: number of scales; glow: levels

@@ -18,11 +18,12 @@ from .datamodule import CIFAR10DataModule
 from .fid import get_extractor
 from .fid_scores import FIDTracker, reference_stats
 from .model import get_model
-from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson
+from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson, TrainLogs, NonFiniteStop
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'TRAINER_SET_BY_GENLIB', 'use_optimizer_impl', 'EpochEndValidation',
-           'OptimizerImpl', 'claim_version', 'shared_version', 'train_command', 'trainer_options', 'train']
+__all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'TRAINER_SET_BY_GENLIB', 'TRAINING_DECLARATIONS',
+           'use_optimizer_impl', 'EpochEndValidation', 'OptimizerImpl', 'claim_version', 'shared_version',
+           'train_command', 'trainer_options', 'training_declaration', 'train']
 
 # %% ../nbs/13_train.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
@@ -122,6 +123,17 @@ def _parse_devices(devices):
         check_arg(devices >= 1 or devices == -1, f"must be >= 1 (or -1 for all), got {devices}", "devices")
     return devices
 
+TRAINING_DECLARATIONS = {  # what `train` reads from a model class, and what not declaring it means
+    "monitor": "val/loss",  # the logged value best.ckpt optimises (None: the latest epoch); val/fid when FID is tracked
+    "monitor_mode": "min",  # "min" or "max" for `monitor`
+    "default_fid_every": 0,  # `train(fid_every=None)` tracks a cheap FID every this many epochs (0: off)
+    "ddp_unused_parameters": False,  # True: a backward pass uses only some parameters (two optimisers), DDP must look for the rest
+    "presets": {},  # named sets of hyperparameters, {"cpu": {"channels": 32}}: `train(model, preset="cpu")`, `genlib train MODEL --preset cpu`
+}
+def training_declaration(cls, name:str):
+    "The model class's training declaration `name` (see `TRAINING_DECLARATIONS`), or what not declaring it means."
+    return getattr(cls, name, TRAINING_DECLARATIONS[name])
+
 def train(model:str, # a model name (`genlib models`) or an import path package.module:Class
           data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10 (downloaded when missing)
           epochs:int=10, # number of epochs (the total, also when resuming)
@@ -163,8 +175,9 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     devices, num_nodes = trainer_kwargs.get("devices", "auto"), trainer_kwargs.get("num_nodes", 1)
     precision, limit_val_batches = trainer_kwargs.setdefault("precision", "32-true"), trainer_kwargs.get("limit_val_batches")
     if preset is not None:
-        check_arg(preset in cls.presets, f"{preset!r} is not a preset of model {model!r}; its presets: {', '.join(cls.presets) or 'none'}", "preset")
-        model_kwargs = {**cls.presets[preset], **model_kwargs}
+        presets = training_declaration(cls, "presets")
+        check_arg(preset in presets, f"{preset!r} is not a preset of model {model!r}; its presets: {', '.join(presets) or 'none'}", "preset")
+        model_kwargs = {**presets[preset], **model_kwargs}
     check_arg(epochs >= 1, f"must be >= 1, got {epochs}", "epochs")
     check_arg(batch_size >= 1, f"must be >= 1, got {batch_size}", "batch_size")
     check_arg(max_minutes is None or (max_minutes > 0 and math.isfinite(max_minutes)), f"must be a positive number, got {max_minutes}", "max_minutes")
@@ -177,7 +190,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     check_arg(val_every_minutes is None or (val_every_minutes > 0 and math.isfinite(val_every_minutes)),
               f"must be a positive number, got {val_every_minutes}", "val_every_minutes")
     check_arg(num_nodes >= 1, f"must be >= 1, got {num_nodes}", "num_nodes")
-    if fid_every is None: fid_every = cls.default_fid_every
+    if fid_every is None: fid_every = training_declaration(cls, "default_fid_every")
     check_arg(fid_every >= 0, f"must be >= 0, got {fid_every}", "fid_every")
     check_arg(fid_samples >= 2, f"must be >= 2, got {fid_samples}", "fid_samples")
     check_arg(precision in PRECISIONS, f"must be one of {', '.join(PRECISIONS)}, got {precision!r}", "precision")
@@ -186,7 +199,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     devices = trainer_kwargs["devices"] = _parse_devices(devices)
     several = num_nodes > 1 or devices == -1 or (isinstance(devices, int) and devices > 1) or \
               (devices == "auto" and accelerator in ("auto", "gpu", "cuda") and torch.cuda.device_count() > 1)
-    if cls.ddp_unused_parameters and (strategy == "ddp" or (strategy == "auto" and several)):
+    if training_declaration(cls, "ddp_unused_parameters") and (strategy == "ddp" or (strategy == "auto" and several)):
         strategy = trainer_kwargs["strategy"] = "ddp_find_unused_parameters_true"
     if accelerator == "cpu" and isinstance(devices, int) and devices > (os.cpu_count() or 1):
         raise ArgumentError(f"{devices} asks for more CPU processes than this machine has cores ({os.cpu_count()})", "devices")
@@ -225,7 +238,7 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     run_dir = base/f"version_{version}"
     if channels_last: module = module.to(memory_format=torch.channels_last)
     if compile: module.compile_networks(compile_mode)
-    extra = []
+    extra, monitor, monitor_mode = [TrainLogs(), NonFiniteStop()], training_declaration(cls, "monitor"), training_declaration(cls, "monitor_mode")
     if fid_every:
         if extractor == "auto" and (accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())):
             extractor = "cifar"  # the FID Inception scores about 9 images/s on a CPU core: 5,000 images would take longer than an epoch
@@ -234,9 +247,9 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
         fx = get_extractor(extractor, inception_weights)  # an unknown name or missing Inception weights fail here, before any training
         ref = reference_stats("val", fx, data_dir, progress=progress)  # once, then from the cache (also in DDP children)
         extra.append(FIDTracker(fx, ref, fid_every, fid_samples, seed=seed))
-        module.monitor, module.monitor_mode = "val/fid", "min"
+        monitor, monitor_mode = "val/fid", "min"
     logger = TensorBoardLogger(save_dir=str(out), name=cls.model_name, version=version, default_hp_metric=False)
-    best = ModelCheckpoint(dirpath=str(run_dir/"checkpoints"), filename="best", monitor=module.monitor, mode=module.monitor_mode,
+    best = ModelCheckpoint(dirpath=str(run_dir/"checkpoints"), filename="best", monitor=monitor, mode=monitor_mode,
                            save_top_k=1, save_last=False, auto_insert_metric_name=False, enable_version_counter=False,
                            every_n_epochs=fid_every or 1, # on the epochs that have a val/fid
                            save_on_train_epoch_end=False)  # choose best.ckpt right after validation

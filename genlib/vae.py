@@ -204,8 +204,7 @@ class VAEModule(LatentDensityModule):
         return given_class("estimate: the importance-weighted bound (IWAE) with K samples from q(z|x), in bits/dim; in expectation an upper "
                            "bound on the negative log-likelihood of the 8-bit data, tighter than the negative ELBO", self.hparams.get("conditional", False))
     reference_numbers = (("bits/dim", "4.51", "a convolutional VAE with continuous latents, van den Oord et al. 2017 (VQ-VAE), section 4.1"),
-                         ("FID", "about 106", "a plain VAE's samples on CIFAR-10, Ghosh et al. 2020 (RAE)"),
-                         ("SSIM", "0.22", "the original report's best VAE; its samples were colour noise"))
+                         ("FID", "about 106", "a plain VAE's samples on CIFAR-10, Ghosh et al. 2020 (RAE)"))
     def __init__(self, latent_dim:int=128, # size of z
                  lr:float=1e-3, # Adam learning rate
                  channels:tuple=(64, 128, 256), # encoder channels per stride-2 stage

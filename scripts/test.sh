@@ -48,7 +48,11 @@ fi
 
 python scripts/make_readme.py --check
 
-echo "test: nbdev_test (notebooks; cells flagged slow or cuda are skipped)"
-nbdev_test --n_workers 2 --do_print
-echo "test: pytest"
-python -m pytest -q -n 2 --dist worksteal --durations=15 tests  # both cores: most tests wait on one process starting up; the slowest listed
+# One worker a core, one thread a worker: torch's default of a thread per core in every worker oversubscribes the cores,
+# and small models then spend their time waiting on each other's threads.
+workers=${GENLIB_TEST_WORKERS:-$(nproc)}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+echo "test: nbdev_test (notebooks; cells flagged slow or cuda are skipped), $workers workers"
+nbdev_test --n_workers "$workers" --do_print
+echo "test: pytest, $workers workers"
+python -m pytest -q -n "$workers" --dist worksteal --durations=20 tests  # the slowest listed

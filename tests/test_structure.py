@@ -73,6 +73,32 @@ def later_imports(order:list[tuple[str, list[str]]]) -> list[str]:
                 if defined.get(t, -1) > i: bad.append(f"{name} imports {t}, defined in the later {order[defined[t]][0]}")
     return sorted(set(bad))
 
+def sidebar_sections(text:str) -> tuple[list[str], dict[str, list[str]]]:
+    "The sidebar's pages outside any section, and {section title: its pages}."
+    import yaml
+    contents = yaml.safe_load(text)["website"]["sidebar"]["contents"]
+    loose = [it for it in contents if isinstance(it, str)]
+    return loose, {it["section"]: list(it.get("contents", [])) for it in contents if isinstance(it, dict) and "section" in it}
+
+def section_problems(text:str, readme:str) -> list[str]:
+    "Pages outside the sections (the home page aside), empty sections, and sections the README's reading guide does not name."
+    loose, sections = sidebar_sections(text)
+    probs = [f"{p} is in no section" for p in loose if p != "index.ipynb"]
+    if len(sections) < 3: probs.append(f"the sidebar has {len(sections)} sections")
+    probs += [f"section {k!r} is empty" for k, v in sections.items() if not v]
+    guide = readme.split("## Where to go next", 1)[-1]
+    probs += [f"the README does not name section {k!r}" for k in sections if f"**{k}**" not in guide]
+    return probs
+
+def test_the_sidebar_has_sections_the_readme_names():
+    assert not (bad := section_problems((NBS/"sidebar.yml").read_text(), (NBS.parent/"README.md").read_text())), bad
+
+def test_the_section_check_can_fail():
+    flat = "website:\n  sidebar:\n    contents:\n      - index.ipynb\n      - 00_a.ipynb\n"
+    assert section_problems(flat, "") == ["00_a.ipynb is in no section", "the sidebar has 0 sections"]
+    three = flat.replace("      - 00_a.ipynb\n", "".join(f"      - section: {k}\n        contents: [{k}.ipynb]\n" for k in "ABC"))
+    assert section_problems(three, "## Where to go next\n- **A**: ..., **B**") == ["the README does not name section 'C'"]
+
 def test_notebooks_are_numbered_in_reading_order():
     order = notebook_order()
     assert {p.name for p in NBS.glob("*.ipynb")} == {p.name for p in order}, "every notebook is in the sidebar once"

@@ -1,15 +1,16 @@
 """Python environments made of chosen installed distributions, for testing what genlib needs where it runs.
 
-    python scripts/gpu/envfarm.py missing                    # genlib's runtime needs that the GPU image lacks: NAME==VERSION per line
-    python scripts/gpu/envfarm.py farm --image LIST DEST     # DEST: links to the installed distributions named in LIST only
+    python scripts/gpu/envfarm.py missing PACKAGES           # genlib's runtime needs that PACKAGES lacks: NAME==VERSION per line
     python scripts/gpu/envfarm.py farm --requires genlib DEST  # DEST: links to what `pip install genlib` (no extras) brings only
     python3 scripts/gpu/envfarm.py metadata SITE             # SITE/genlib-VERSION.dist-info from pyproject.toml (entry points)
 
-A "farm" is a folder of symbolic links to the top-level packages of some of this environment's distributions (and their
-.dist-info). Run with `python -S` and the farm on PYTHONPATH, Python sees those distributions and nothing else: the CPU
-dry run of scripts/gpu_check.sh uses the GPU image's list (scripts/gpu/image_packages.txt), tests/test_install.py
-genlib's runtime dependencies. Packages that share a namespace folder (nvidia, google) are linked as the whole folder.
-`missing`, `farm` need `packaging` (a dev dependency); `metadata` runs on the standard library alone (the GPU machine).
+PACKAGES lists what another machine has installed, one name per line (`python3 -m pip list --format=freeze > packages.txt`
+run there; versions and # comments are ignored): scripts/gpu/prepare.sh downloads wheels of what it lacks, for a GPU
+machine without internet. A "farm" is a folder of symbolic links to the top-level packages of some of this environment's
+distributions (and their .dist-info). Run with `python -S` and the farm on PYTHONPATH, Python sees those distributions
+and nothing else: tests/test_install.py runs genlib with its runtime dependencies only. Packages that share a namespace
+folder (nvidia, google) are linked as the whole folder. `missing`, `farm` need `packaging` (a dev dependency);
+`metadata` runs on the standard library alone.
 """
 import sys, re, tomllib
 from pathlib import Path
@@ -18,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def canonical(name:str) -> str: return re.sub(r"[-_.]+", "-", name).lower()
 
-def image_packages(path) -> set[str]:
-    "The distribution names in a list file (one per line, # comments)."
-    lines = (l.split("#")[0].strip() for l in Path(path).read_text().splitlines())
+def listed_packages(path) -> set[str]:
+    "The distribution names in a list file: one per line, NAME or NAME==VERSION, # comments."
+    lines = (re.split(r"[=<>~ @]", l.split("#")[0].strip())[0] for l in Path(path).read_text().splitlines())
     return {canonical(l) for l in lines if l}
 
 def runtime_closure(name:str="genlib") -> dict[str, str]:
@@ -74,13 +75,12 @@ def write_metadata(site) -> Path:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if args[:1] == ["missing"]:
-        image = image_packages(ROOT/"scripts/gpu/image_packages.txt")
+    if args[:1] == ["missing"] and len(args) == 2:
+        there = listed_packages(args[1])
         for n, v in sorted(runtime_closure("genlib").items()):
-            if n != "genlib" and n not in image: print(f"{n}=={v}")
-    elif args[:1] == ["farm"] and len(args) == 4 and args[1] in ("--image", "--requires"):
-        names = image_packages(args[2]) if args[1] == "--image" else set(runtime_closure(args[2])) - {canonical(args[2])}
-        linked = farm(args[3], names)
+            if n != "genlib" and n not in there: print(f"{n}=={v}")
+    elif args[:1] == ["farm"] and len(args) == 4 and args[1] == "--requires":
+        linked = farm(args[3], set(runtime_closure(args[2])) - {canonical(args[2])})
         print(f"envfarm: {args[3]}: {len(linked)} distributions")
     elif args[:1] == ["metadata"] and len(args) == 2:
         print(f"envfarm: {write_metadata(args[1])}")
