@@ -172,7 +172,7 @@ def model_scores(module, # a `GenerativeModule`
     conditional = getattr(module, "conditional", False)
     if per_class and not (conditional and source == "samples"):
         raise GenlibError(f"accuracy and intra_fid score samples drawn for chosen classes; a {module.model_name} model is not conditional")
-    labels = (torch.arange(n) % module.num_classes) if conditional and source == "samples" else real_labels  # every class in turn
+    labels = module.class_labels(n) if conditional and source == "samples" else real_labels
     dev = module.device
     fid = FID(features=reference.mean.shape[0], reference=reference).to(dev) if reference is not None else None
     isc = InceptionScore(splits=inception_score_splits).to(dev) if inception_score_splits else None

@@ -78,6 +78,10 @@ class GenerativeModule(L.LightningModule):
                   f"must be class indices in [0, {self.num_classes}), got {labels.unique().tolist()}", "labels")
         return labels.to(self.device)
 
+    def class_labels(self, n:int) -> torch.Tensor:
+        "Every class in turn, 0, 1, ..., 9, 0, ...: the classes of `n` samples of a conditional model when none is asked for (grids, FID, accuracy)."
+        return torch.arange(n) % self.num_classes
+
     @torch.compiler.disable  # not traced by `torch.compile`: the step number would make it recompile every step
     def step_generator(self) -> torch.Generator:
         "Random numbers for this training step from the run's seed, the step and the process: a resumed run draws them again."
@@ -109,7 +113,7 @@ class GenerativeModule(L.LightningModule):
         if options: self.check_options(options, self.sample_options(), "sampler has")  # reads the docments: not on every plain sample
         g = torch.Generator().manual_seed(seed) if seed is not None else None
         if not self.conditional: return self.net.sample(n, generator=g, **options)
-        labels = torch.arange(n) % self.num_classes if labels is None else labels
+        labels = self.class_labels(n) if labels is None else labels
         return self.net.sample(n, generator=g, labels=self.check_labels(labels, n), **options)
 
     def sample_options(self) -> dict:

@@ -17,7 +17,9 @@ IMG_RE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)[^)]*\)|<img[^>]+src=[\"']([^\"']+)[
 
 def process_notebooks() -> Path:
     "Run nbdev's own doc processing; returns the folder of processed notebooks."
-    r = subprocess.run(["nbdev_proc_nbs", "--n_workers", "1", "--force"], cwd=ROOT, capture_output=True, text=True)
+    sidebar = ROOT/"nbs"/"sidebar.yml"; kept = sidebar.read_text()
+    try: r = subprocess.run(["nbdev_proc_nbs", "--n_workers", "1", "--force"], cwd=ROOT, capture_output=True, text=True)
+    finally: sidebar.write_text(kept)  # --force also rewrites the sidebar as a flat list, whatever settings.ini says: keep the sections
     if r.returncode != 0:
         err = [l for l in r.stderr.splitlines() if l.startswith("Exception: Error in notebook")]
         raise SystemExit(f"nbdev_proc_nbs failed: {err[-1] if err else r.stderr[-2000:]}")

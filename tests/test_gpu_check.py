@@ -47,7 +47,7 @@ def test_dry_run(call, tmp_path):
         ev = json.loads(tarfile.open(out/"results.tar.gz").extractfile(next(n for n in names if n.endswith(f"{m}/version_0/eval_test.json"))).read())
         assert ev["split"] == "test" and ev["metrics"]["fid"] > 0 and ev["command"].startswith(f"genlib evaluate {tmp_path/'work/runs'/m}/version_0/checkpoints/")
         assert f"`genlib train {m} --epochs 100000 --max-minutes 0.1 " in text and f"   then `{ev['command']}`" in text, text
-    assert "(cifar)" in text and (out/"curves.png").stat().st_size > 0
+    assert "(cifar10-classifier)" in text and (out/"curves.png").stat().st_size > 0
     per_minute = text.split("## Quality per minute")[1]  # the curves recorded with --val-every-minutes
     assert "| [1] ae/version_0 | ae | val FID (cifar" in per_minute and "| [2] vae/version_0 | vae | val bits/dim (bound) |" in per_minute, per_minute
 
