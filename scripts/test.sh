@@ -52,7 +52,13 @@ python scripts/make_readme.py --check
 # and small models then spend their time waiting on each other's threads.
 workers=${GENLIB_TEST_WORKERS:-$(nproc)}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-echo "test: nbdev_test (notebooks; cells flagged slow or cuda are skipped), $workers workers"
-nbdev_test --n_workers "$workers" --do_print
-echo "test: pytest, $workers workers"
-python -m pytest -q -n "$workers" --dist worksteal --durations=20 tests  # the slowest listed
+# The notebooks and pytest run side by side: neither leaves a core idle while its last long item finishes.
+echo "test: nbdev_test (notebooks; cells flagged slow or cuda are skipped) and pytest side by side, $workers workers each"
+mkdir -p .cache; nb_log=.cache/nbdev_test.log
+nbdev_test --n_workers "$workers" --do_print >"$nb_log" 2>&1 & nb_pid=$!
+py_rc=0; python -m pytest -q -n "$workers" --dist worksteal --durations=20 tests || py_rc=$?  # the slowest listed
+nb_rc=0; wait "$nb_pid" || nb_rc=$?
+echo "test: nbdev_test output:"; cat "$nb_log"
+[ "$nb_rc" = 0 ] || echo "test: FAILED: nbdev_test (the notebooks above)" >&2
+[ "$py_rc" = 0 ] || echo "test: FAILED: pytest" >&2
+[ "$nb_rc" = 0 ] && [ "$py_rc" = 0 ]

@@ -62,7 +62,9 @@ def test_evaluate_offline_in_the_shipped_feature_space(tmp_path):
 def test_flow_matching_through_the_commands(tmp_path):
     """Conditional flow matching through the commands alone: train; sample with the ODE solver's options, a label and guidance;
     evaluate FID, IS, the bits/dim estimate with its own options, accuracy and intra-FID in one call."""
-    data = write_fake_cifar10(tmp_path/"data", "python", n_train=70, n_test=70)  # 70 images a class: more than the random CNN's 64 features
+    data = write_fake_cifar10(tmp_path/"data", "python", n_train=20, n_test=20)
+    (tmp_path/"fx4.py").write_text("from genlib.fid import RandomCNN\ndef small(): return RandomCNN(num_features=4)\n")  # 10 images a class suffice
+    env = {"PYTHONPATH": str(tmp_path)}
     genlib("train", "fm", "--conditional", "--data-dir", data, "--epochs", 1, "--limit-batches", 3, "--batch-size", 16,
            "--out", tmp_path, "--no-progress", *SMALL["fm"])
     run = tmp_path/"fm/version_0"
@@ -72,16 +74,16 @@ def test_flow_matching_through_the_commands(tmp_path):
     genlib("sample", ck, "--label", "cat", "--guidance", 2, "--n", 4, "--steps", 2, "--solver", "euler", "--out", tmp_path/"cats.png")
     genlib("sample", ck, "--label", "all", "--n", 2, "--steps", 2, "--out", tmp_path/"all.png")
     assert Image.open(tmp_path/"all.png").size == (2*34 + 2, 10*34 + 2)  # one row of 2 for each class
-    ev = json.loads(genlib("evaluate", ck, "--data-dir", data, "--split", "test", "--metrics", "fid,is,bpd,accuracy,intra_fid", "--n-samples", 700,
-                           "--extractor", "random-cnn", "--steps", 2, "--guidance", 2, "--probes", 2, "--limit-batches", 1, "--batch-size", 50,
-                           "--no-progress").stdout)
+    ev = json.loads(genlib("evaluate", ck, "--data-dir", data, "--split", "test", "--metrics", "fid,is,bpd,accuracy,intra_fid", "--n-samples", 100,
+                           "--extractor", "fx4:small", "--steps", 2, "--guidance", 2, "--probes", 2, "--limit-batches", 1, "--batch-size", 50,
+                           "--no-progress", env=env).stdout)
     bpd = ev["measured_with"]["bpd"]
     assert 0 < ev["metrics"]["bpd"] < 20 and bpd["standard_error"] > 0 and bpd["kind"].startswith("estimate") and "p(x | c)" in bpd["kind"]
     assert bpd["options"] == {"steps": 2, "solver": "heun", "probes": 2} and ev["measured_with"]["fid"]["sample_options"] == {"steps": 2, "guidance": 2.0}
     assert ev["metrics"]["fid"] > 0 and ev["metrics"]["inception_score"] >= 1 and all(f in ev["command"] for f in ("--steps 2", "--guidance 2", "--probes 2")), ev["command"]
     assert 0 <= ev["metrics"]["accuracy"] <= 1 and ev["metrics"]["intra_fid"] > 0
     assert ev["measured_with"]["intra_fid"]["sample_options"] == {"steps": 2, "guidance": 2.0}
-    assert ev["measured_with"]["accuracy"]["classifier"]["name"] == "cifar10-classifier" and ev["measured_with"]["accuracy"]["real_test_images"]["n"] == 700
+    assert ev["measured_with"]["accuracy"]["classifier"]["name"] == "cifar10-classifier" and ev["measured_with"]["accuracy"]["real_test_images"]["n"] == 200
     for args, msg in [(("--probes", 2), "no such option --probes"),  # a likelihood option is not a sampler option
                       (("--label", "dragon"), "--label must be a CIFAR-10 class")]:
         r = genlib("sample", ck, *args, check=False)
