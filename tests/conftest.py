@@ -31,3 +31,10 @@ def real_data():
     if not d or detect_layout(Path(d)) is None:
         pytest.skip("real CIFAR-10 not available: set GENLIB_DATA (scripts/test.sh does when ../shared/data is present)")
     return d
+
+# The longest tests start first, so that none of them finishes alone at the end of a parallel run (pytest-xdist)
+LONGEST_FIRST = ("tests/test_inception.py::test_same_numbers", "tests/test_gpu_check.py::test_dry_run[", "tests/test_cli.py::test_flow_matching")
+
+def pytest_collection_modifyitems(items):
+    rank = lambda item: next((i for i, p in enumerate(LONGEST_FIRST) if item.nodeid.startswith(p)), len(LONGEST_FIRST))
+    items.sort(key=rank)  # stable: the rest keep their order
