@@ -32,7 +32,8 @@
 # there; with GENLIB_DATA set and no archive, that folder is used as it is.
 #
 # --dry-run: the same calls on this CPU, to find what would break before a GPU is spent on it: a small fake data set in
-# the same layout and archive, seconds for minutes, and the two quick models only. Any setting above can be given.
+# the same layout and archive, seconds for minutes, and the quick models only (the AE for bench; the AE and the VAE,
+# one tracking FID and one with bits/dim, for results). Any setting above can be given.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 call=${1:-}; dry=0; [ "${2:-}" = --dry-run ] && dry=1
@@ -46,7 +47,7 @@ d() { if [ "$dry" = 1 ]; then echo "$2"; else echo "$1"; fi; }  # d GPU_DEFAULT 
 seconds=${GPU_SECONDS:-0}; deadline=$([ "$seconds" -gt 0 ] && echo $((start + seconds - 15)) || echo 0)  # 15 s kept for packing
 work=${GPU_WORK:-$(mktemp -d /tmp/genlib-gpu.XXXXXX)}; mkdir -p "$work"; work=$(cd "$work" && pwd)
 batch=${GPU_BATCH:-$(d 128 16)}
-models=${GPU_MODELS:-$(d ae,vae,gan,realnvp,fm ae,vae)}  # the dry run: the two quick ones only
+models=${GPU_MODELS:-$(d ae,vae,gan,realnvp,fm "$([ "$call" = bench ] && echo ae || echo ae,vae)")}  # the dry run: the quick ones only (24_bench times every model)
 echo "gpu_check $call$([ "$dry" = 1 ] && echo ' (dry run on the CPU)'): $([ "$seconds" -gt 0 ] && echo "at most $seconds s" || echo "no time limit"), work in $work, results in $out"
 
 stages="$work/stages.tsv"; : >"$stages"; failed=0
