@@ -151,8 +151,8 @@ def parse_sample_args(m, # the model, loaded once (`load_module`)
     return parse_flags(opts, args, owner, f"see `genlib models {m.model_name}`")
 
 def command_model(ckpt:str, # the checkpoint a command was given
-           kwargs:dict, # the command's flags; `model` and `trust_code` are taken out of it
-          ):
+                  kwargs:dict, # the command's flags; `model` and `trust_code` are taken out of it
+                 ):
     "The model of `ckpt`, read and built once for the whole command (with the user's `--model` or `--trust-code`)."
     from genlib.evaluation import load_module
     return load_module(ckpt, model=kwargs.pop("model", None), trust_code=bool(kwargs.pop("trust_code", None)))

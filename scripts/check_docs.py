@@ -9,7 +9,7 @@
 
     python scripts/check_docs.py [--out _docs_offline]      # exit 1 and a list of problems if anything is missing
 """
-import argparse, html, importlib, inspect, json, re, subprocess, sys
+import argparse, html, importlib, inspect, json, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,9 +17,10 @@ IMG_RE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)[^)]*\)|<img[^>]+src=[\"']([^\"']+)[
 
 def process_notebooks() -> Path:
     "Run nbdev's own doc processing; returns the folder of processed notebooks."
-    sidebar = ROOT/"nbs"/"sidebar.yml"; kept = sidebar.read_text()
-    try: r = subprocess.run(["nbdev_proc_nbs", "--n_workers", "1", "--force"], cwd=ROOT, capture_output=True, text=True)
-    finally: sidebar.write_text(kept)  # --force also rewrites the sidebar as a flat list, whatever settings.ini says: keep the sections
+    # every notebook processed anew: an empty _proc, not --force, which nbdev also passes to nbdev_sidebar and which would then
+    # rewrite nbs/sidebar.yml as a flat list, its sections lost, whatever settings.ini's custom_sidebar says
+    shutil.rmtree(ROOT/"_proc", ignore_errors=True)
+    r = subprocess.run(["nbdev_proc_nbs", "--n_workers", "1"], cwd=ROOT, capture_output=True, text=True)
     if r.returncode != 0:
         err = [l for l in r.stderr.splitlines() if l.startswith("Exception: Error in notebook")]
         raise SystemExit(f"nbdev_proc_nbs failed: {err[-1] if err else r.stderr[-2000:]}")
