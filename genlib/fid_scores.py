@@ -16,14 +16,14 @@ from .errors import ArgumentError, GenlibError, check_arg
 from .data import cache_dir, data_description, data_dir as find_data_dir
 from .datamodule import CIFAR10DataModule
 from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall, frechet_distance
-from .fid import FIDInceptionV3, describe_extractor, features_and_logits, state_sha256
+from .fid import FIDInceptionV3, describe_extractor, features_and_logits, state_sha256, get_extractor
 from .classifier import CIFAR10Features
 
 
 # %% auto #0
 __all__ = ['REFERENCE_SPLITS', 'SOURCES', 'QUANTIZED', 'REAL_INCEPTION_SCORE', 'reference_images', 'image_features',
            'reference_stats', 'reference_features', 'check_sample_count', 'model_images', 'model_scores', 'FIDTracker',
-           'real_inception_score', 'real_accuracy', 'class_reference_stats']
+           'track_fid', 'real_inception_score', 'real_accuracy', 'class_reference_stats']
 
 # %% ../nbs/08_fid_scores.ipynb #1f70aede
 REFERENCE_SPLITS = ("train", "val", "test", "full-train")
@@ -257,6 +257,22 @@ class FIDTracker(L.Callback):
         (key, fid), = sc["metrics"].items()
         self.measured_with = {"val/fid": {**sc["measured_with"][key], "n_samples": n*trainer.world_size}}
         pl_module.log("val/fid", fid, prog_bar=True)  # the metric already summed the features of all processes
+
+# %% ../nbs/08_fid_scores.ipynb #250cad2d
+def track_fid(every:int, # epochs between two FIDs
+              n_samples:int, # model images per FID
+              extractor:str="auto", # auto: the FID Inception on a GPU, genlib's CIFAR-10 classifier on a CPU; or any `get_extractor` name
+              inception_weights:str|None=None, data_dir:str|None=None,
+              accelerator:str="auto", seed:int=0, progress:bool=True) -> FIDTracker:
+    "The `FIDTracker` that `train(fid_every=...)` adds (published as the tracker `fid`): extractor loaded and reference statistics of the validation split computed now, before any training."
+    if extractor == "auto" and (accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())):
+        extractor = "cifar"  # the FID Inception scores about 9 images/s on a CPU core: 5,000 images would take longer than an epoch
+        if progress: print("train: the FID tracked during training (val/fid) uses genlib's CIFAR-10 classifier on a CPU; "
+                           "--extractor inception asks for the standard network")
+    fx = get_extractor(extractor, inception_weights)  # an unknown name or missing Inception weights fail here
+    ref = reference_stats("val", fx, data_dir, progress=progress)  # once, then from the cache (also in DDP children)
+    return FIDTracker(fx, ref, every, n_samples, seed=seed)
+
 
 # %% ../nbs/08_fid_scores.ipynb #4fff8c54
 REAL_INCEPTION_SCORE = {"split": "the 50,000 training images", "overall": 11.24, "std": 0.12,

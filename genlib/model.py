@@ -6,17 +6,64 @@
 from __future__ import annotations
 import sys, math, importlib.metadata
 import torch
+from torch import nn
 import torch.nn.functional as F
 import lightning as L
 from .core import derive_seed, import_object, keyword_options
 from .errors import GenlibError, check_arg
 from .data import CIFAR10_CLASSES
-from .metrics import ssim
+
 
 # %% auto #0
-__all__ = ['SQUARE_SUFFIX', 'GRAD_NORM', 'MODELS', 'MODEL_ENTRY_POINTS', 'grad_norm', 'NonFiniteLossError', 'logs_this_step',
-           'check_finite', 'GenerativeModule', 'register_model', 'model_path', 'model_names', 'get_model',
-           'UntrustedModelError', 'known_module', 'recorded_model', 'given_class', 'check_losses_device']
+__all__ = ['SQUARE_SUFFIX', 'GRAD_NORM', 'MODELS', 'MODEL_ENTRY_POINTS', 'gaussian_window', 'ssim', 'grad_norm',
+           'NonFiniteLossError', 'logs_this_step', 'check_finite', 'GenerativeModule', 'register_model', 'model_path',
+           'model_names', 'get_model', 'UntrustedModelError', 'known_module', 'recorded_model', 'given_class',
+           'check_losses_device', 'TinyNet', 'TinyModule']
+
+# %% ../nbs/10_model.ipynb #b1827082
+def gaussian_window(size:int=11, # window width (odd)
+                    sigma:float=1.5, # standard deviation in pixels
+                    dtype=torch.float32, device=None) -> torch.Tensor: # normalised 1D weights (size,)
+    "1D Gaussian weights summing to 1; the 2D SSIM window is their outer product."
+    check_arg(size % 2 == 1 and size >= 1, f"SSIM window size must be odd and >= 1, got {size}")
+    check_arg(sigma > 0, f"SSIM sigma must be > 0, got {sigma}")
+    d = torch.arange(size, dtype=dtype, device=device) - (size - 1)/2
+    w = torch.exp(-(d/sigma)**2/2)
+    return w/w.sum()
+
+def _band(n:int, w:torch.Tensor) -> torch.Tensor:
+    "(n - len(w) + 1, n) matrix whose product with a length-n signal is its valid filtering by window `w`."
+    k = len(w); rows = torch.arange(n - k + 1, device=w.device)
+    return torch.zeros(n - k + 1, n, dtype=w.dtype, device=w.device).scatter_(1, rows[:, None] + torch.arange(k, device=w.device), w.expand(len(rows), k))
+
+def ssim(x:torch.Tensor, # images (B, C, H, W), e.g. reconstructions
+         y:torch.Tensor, # reference images, same shape
+         data_range:float=1.0, # max - min of the pixel scale: 1.0 for [0, 1], 255 for uint8 values
+         window:int=11, sigma:float=1.5, # Gaussian window
+         k1:float=0.01, k2:float=0.03, # stabilising constants
+         reduction:str="mean", # "mean" over the batch, or "none" for one value per image (B,)
+         border:str="valid", # "valid" (window inside the image, as scikit-image) or "reflect" (all positions, as torchmetrics)
+        ) -> torch.Tensor:
+    "Structural similarity with a Gaussian window, valid positions only; differentiable."
+    check_arg(x.shape == y.shape, f"SSIM: image shapes {tuple(x.shape)} and {tuple(y.shape)} differ")
+    check_arg(x.ndim == 4, f"SSIM expects (B, C, H, W) images, got shape {tuple(x.shape)}")
+    B, C, H, W = x.shape
+    check_arg(H >= window and W >= window, f"SSIM window {window} is larger than the {H}x{W} images")
+    check_arg(reduction in ("mean", "none"), f"reduction must be 'mean' or 'none', got {reduction!r}")
+    check_arg(border in ("valid", "reflect"), f"border must be 'valid' or 'reflect', got {border!r}")
+    dt = torch.float64 if x.dtype == torch.float64 else torch.float32  # float64 stays float64
+    x, y = x.to(dt), y.to(dt)
+    if border == "reflect":
+        x, y = (F.pad(t, (window//2,)*4, mode="reflect") for t in (x, y)); H, W = H + window - 1, W + window - 1
+    w = gaussian_window(window, sigma, x.dtype, x.device)
+    # the five local moments of every channel of every image: filter columns, then rows, as matrix products
+    mx, my, exx, eyy, exy = _band(H, w) @ torch.stack([x, y, x*x, y*y, x*y]) @ _band(W, w).T
+    vx, vy, cxy = (exx - mx*mx).clamp(min=0), (eyy - my*my).clamp(min=0), exy - mx*my  # no negative variance from rounding
+    c1, c2 = (k1*data_range)**2, (k2*data_range)**2
+    s = ((2*mx*my + c1)*(2*cxy + c2))/((mx*mx + my*my + c1)*(vx + vy + c2))
+    s = s.flatten(1).mean(1)
+    return s.mean() if reduction == "mean" else s
+
 
 # %% ../nbs/10_model.ipynb #fe219d49
 SQUARE_SUFFIX = "__mean_square"  # the test loop logs per-image terms' mean squares under this suffix
@@ -248,3 +295,36 @@ def check_losses_device(module:GenerativeModule, # a fresh model
     wrong = {k: str(v.device) for k, v in losses.items() if torch.is_tensor(v) and v.device.type != torch.device(device).type}
     if wrong: raise AssertionError(f"{type(module).__name__}.compute_losses made terms on another device than its input ({device}): {wrong}")
     return losses
+
+# %% ../nbs/10_model.ipynb #4e8b8b9b
+class TinyNet(nn.Module):
+    "A very small autoencoder: images (B, 3, 32, 32) in [0, 1] -> 8 numbers -> blurry images in [0, 1]."
+    def __init__(self, latent_dim:int=8, classes:int=0): # classes > 0: a label's embedding is added to the code (conditional)
+        super().__init__()
+        self.enc = nn.Sequential(nn.Conv2d(3, 8, 4, 4), nn.ReLU(), nn.Flatten(), nn.Linear(8*8*8, latent_dim))
+        self.dec = nn.Sequential(nn.Linear(latent_dim, 3*8*8), nn.Unflatten(1, (3, 8, 8)), nn.Upsample(scale_factor=4), nn.Sigmoid())
+        self.label = nn.Embedding(classes, latent_dim) if classes else None
+        self.latent_dim = latent_dim
+    def decode(self, z, labels=None): return self.dec(z if labels is None else z + self.label(labels))
+    def forward(self, x, labels=None): return self.decode(self.enc(x), labels)
+    def reconstruct(self, x, labels=None): return self(x, labels)
+    def sample(self, n:int, generator:torch.Generator|None=None, labels=None):
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator).to(self.dec[0].weight.device), labels)
+
+class TinyModule(GenerativeModule):
+    "The pipeline's test model: a tiny autoencoder on MSE that can plant a NaN loss at step `nan_at_step`."
+    def __init__(self, latent_dim:int=8, # size of the code
+                 lr:float=1e-2, # Adam learning rate
+                 nan_at_step:int=-1, # make the loss NaN at this training step (-1: never)
+                 conditional:bool=False, # the labels reach the decoder (the pipeline's conditional path)
+                ):
+        super().__init__(); self.save_hyperparameters(); self.conditional = conditional
+        self.net = TinyNet(latent_dim, self.num_classes if conditional else 0)
+    def compute_losses(self, x, labels=None):
+        mse = nn.functional.mse_loss(self.net(x, labels), x)
+        if self.training and self.global_step == self.hparams.nan_at_step: mse = mse*float("nan")
+        return {"loss": mse, "mse": mse}
+
+# %% ../nbs/10_model.ipynb #622a0235
+#| eval: false
+register_model("tiny")(TinyModule)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_train.ipynb #ef490f41
 from __future__ import annotations
-import os, math, inspect, time, hashlib
+import os, math, inspect, time, hashlib, importlib.metadata
 from pathlib import Path
 from datetime import timedelta
 import torch
@@ -15,15 +15,13 @@ from .core import command_line, keyword_options, writable_dir_error, read_checkp
 from .errors import ArgumentError, GenlibError, check_arg
 from .data import data_description
 from .datamodule import CIFAR10DataModule
-from .fid import get_extractor
-from .fid_scores import FIDTracker, reference_stats
 from .model import get_model
 from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson, TrainLogs, NonFiniteStop
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'OPTIMIZER_IMPLS', 'COMPILE_MODES', 'TRAINER_SET_BY_GENLIB', 'TRAINING_DECLARATIONS',
-           'use_optimizer_impl', 'EpochEndValidation', 'OptimizerImpl', 'claim_version', 'shared_version',
-           'train_command', 'trainer_options', 'training_declaration', 'train']
+           'TRACKER_ENTRY_POINTS', 'use_optimizer_impl', 'EpochEndValidation', 'OptimizerImpl', 'claim_version',
+           'shared_version', 'train_command', 'trainer_options', 'training_declaration', 'tracker', 'train']
 
 # %% ../nbs/13_train.ipynb #7de04022
 PRECISIONS = ("32-true", "32", "bf16-mixed", "16-mixed", "64-true")
@@ -134,6 +132,17 @@ def training_declaration(cls, name:str):
     "The model class's training declaration `name` (see `TRAINING_DECLARATIONS`), or what not declaring it means."
     return getattr(cls, name, TRAINING_DECLARATIONS[name])
 
+TRACKER_ENTRY_POINTS = "genlib.trackers"
+
+def tracker(name:str, # a tracker an installed package publishes (entry point group `genlib.trackers`); genlib's: fid
+            **kwargs, # what its factory takes
+           ) -> L.Callback:
+    "The training callback published as `name`, made with `kwargs`."
+    eps = {ep.name: ep for ep in importlib.metadata.entry_points(group=TRACKER_ENTRY_POINTS)}
+    if name not in eps: raise GenlibError(f"no tracker {name!r} is installed (entry point group {TRACKER_ENTRY_POINTS}); "
+                                          f"genlib's metadata is missing: reinstall it (pip install -e .)")
+    return eps[name].load()(**kwargs)
+
 def train(model:str, # a model name (`genlib models`) or an import path package.module:Class
           data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10 (downloaded when missing)
           epochs:int=10, # number of epochs (the total, also when resuming)
@@ -239,14 +248,9 @@ def train(model:str, # a model name (`genlib models`) or an import path package.
     if channels_last: module = module.to(memory_format=torch.channels_last)
     if compile: module.compile_networks(compile_mode)
     extra, monitor, monitor_mode = [TrainLogs(), NonFiniteStop()], training_declaration(cls, "monitor"), training_declaration(cls, "monitor_mode")
-    if fid_every:
-        if extractor == "auto" and (accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())):
-            extractor = "cifar"  # the FID Inception scores about 9 images/s on a CPU core: 5,000 images would take longer than an epoch
-            if progress: print("train: the FID tracked during training (val/fid) uses genlib's CIFAR-10 classifier on a CPU; "
-                               "--extractor inception asks for the standard network")
-        fx = get_extractor(extractor, inception_weights)  # an unknown name or missing Inception weights fail here, before any training
-        ref = reference_stats("val", fx, data_dir, progress=progress)  # once, then from the cache (also in DDP children)
-        extra.append(FIDTracker(fx, ref, fid_every, fid_samples, seed=seed))
+    if fid_every:  # an unknown extractor or missing Inception weights fail here, before any training
+        extra.append(tracker("fid", every=fid_every, n_samples=fid_samples, extractor=extractor, inception_weights=inception_weights,
+                             data_dir=data_dir, accelerator=accelerator, seed=seed, progress=progress))
         monitor, monitor_mode = "val/fid", "min"
     logger = TensorBoardLogger(save_dir=str(out), name=cls.model_name, version=version, default_hp_metric=False)
     best = ModelCheckpoint(dirpath=str(run_dir/"checkpoints"), filename="best", monitor=monitor, mode=monitor_mode,

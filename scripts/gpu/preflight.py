@@ -70,7 +70,7 @@ def models():
     published = sorted(ep.name for ep in md.entry_points(group="genlib.models"))
     if not published: raise RuntimeError("no entry points in group genlib.models: genlib's metadata is missing (envfarm.py metadata)")
     sizes = {}
-    for n in published:  # (genlib.testing, imported above, registers a tiny test model: not one of the published ones)
+    for n in published:  # (genlib.model registers a tiny test model, `tiny`: not one of the published ones)
         sizes[n] = sum(q.numel() for q in get_model(n)().parameters() if q.requires_grad)
     return sizes
 sizes = check("models (entry points) and their trained parameters", models) if imported else None
