@@ -1,9 +1,9 @@
-"""FID, KID and sampling time of one checkpoint at several sampler settings, in one process (`32_flow_matching_experiments`).
+"""FID, KID and sampling time of one checkpoint at several sampler settings, in one process (`31_flow_matching_experiments`).
 
     python scripts/fid_vs_steps.py CKPT OUT.json euler:2 heun:5 ... [--n 1000] [--extractor cifar]
 
 `n` samples against the 10,000 test images in the feature space of genlib's CIFAR-10 classifier (`--extractor cifar`,
-the default; its reference is the test split, see nbs/08_fid_scores.ipynb), through `genlib.fid_scores.model_scores`, the function
+the default; its reference is the test split, see nbs/11_fid_scores.ipynb), through `genlib.fid_scores.model_scores`, the function
 `genlib evaluate --metrics fid,kid` uses; KID against the first `n` test images. The seconds are those of
 `model_scores` (sampling, and the extractor's features, a small part of it). Results are written after each setting."""
 import argparse, json, time

@@ -1,4 +1,4 @@
-"The generic modules name no model: everything model-specific is declared by the model (see nbs/10_model.ipynb)."
+"The generic modules name no model: everything model-specific is declared by the model (see nbs/05_model.ipynb)."
 import re, inspect, importlib, importlib.metadata
 from pathlib import Path
 import genlib

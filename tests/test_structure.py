@@ -114,6 +114,18 @@ def test_the_notebook_order_check_can_fail():
     order = [("00_a", ["#| default_exp a\nfrom genlib.b import f"]), ("01_b", ["#| default_exp b\nfrom genlib.a import g"])]
     assert later_imports(order) == ["00_a imports genlib.b, defined in the later 01_b"]
 
+def first_pipeline_run(order:list[tuple[str, list[str]]]) -> int|None:
+    "Position (1 = the first notebook) of the first notebook that trains a model through `train`, for notebooks given as (name, code cells)."
+    return next((i + 1 for i, (_, code) in enumerate(order) if any(re.search(r"^(?!\s*def )[^#\n]*\btrain\(\s*[\"']", s, re.M) for s in code)), None)
+
+def test_a_reader_trains_a_model_through_the_pipeline_within_eight_notebooks():
+    order = [(p.stem, notebook_code(p)) for p in notebook_order() if p.stem != "index"]
+    assert (n := first_pipeline_run(order)) is not None and n <= 8, n
+
+def test_the_first_pipeline_run_check_can_fail():
+    order = [("00_a", ["def train(model): ...", "x = 1  # train('ae') later"]), ("01_b", ["run = train('ae', epochs=1)"])]
+    assert first_pipeline_run(order) == 2 and first_pipeline_run(order[:1]) is None
+
 def test_no_notebook_is_over_about_400_code_lines():
     long = {p.name: n for p in NBS.glob("*.ipynb") if (n := sum(len(s.splitlines()) for s in notebook_code(p))) > 420}
     assert not long, long
@@ -125,7 +137,7 @@ def contract_rows(markdown:str) -> list[str]:
     return list(itertools.takewhile(lambda l: l.startswith("|"), lines[start:]))[2:]
 
 def test_the_contract_a_model_author_must_know_is_short():
-    cells = ["".join(c["source"]) for c in json.loads((NBS/"28_contract.ipynb").read_text())["cells"] if c["cell_type"] == "markdown"]
+    cells = ["".join(c["source"]) for c in json.loads((NBS/"27_contract.ipynb").read_text())["cells"] if c["cell_type"] == "markdown"]
     rows = contract_rows(next(s for s in cells if "## The contract" in s))
     assert 3 <= len(rows) <= 8, rows
     assert contract_rows("## The contract\n\n| a | b |\n|---|---|\n| x | 1 |\n| y | 2 |\n\nmore\n| z | 3 |\n") == ["| x | 1 |", "| y | 2 |"]
