@@ -15,13 +15,13 @@ from .datamodule import CIFAR10DataModule
 from .model import GenerativeModule, model_names, recorded_model, get_model, SQUARE_SUFFIX
 from .core import read_checkpoint
 from .fid import get_extractor, default_reference, FIDInceptionV3
-from .metrics import num_features
+from .metrics import num_features, METRICS
 from .fid_scores import check_sample_count, reference_stats, reference_features, reference_images, model_scores, class_reference_stats, real_inception_score, real_accuracy, REAL_INCEPTION_SCORE
 from .classifier import CIFAR10Features
 
 # %% auto #0
-__all__ = ['EVAL_METRICS', 'checkpoint_model', 'load_module', 'class_index', 'sample', 'LikelihoodModel', 'declared',
-           'likelihood_options', 'split_terms', 'evaluate']
+__all__ = ['checkpoint_model', 'load_module', 'class_index', 'sample', 'LikelihoodModel', 'declared', 'likelihood_options',
+           'split_terms', 'evaluate']
 
 # %% ../nbs/12_evaluation.ipynb #fee6d6dc
 def checkpoint_model(ck:dict, # a loaded checkpoint
@@ -148,10 +148,7 @@ def split_terms(module:GenerativeModule, # the model
     return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr, computed
 
 # %% ../nbs/12_evaluation.ipynb #7f362c12
-EVAL_METRICS = ("loss", "bpd", "nll", "mse", "bce", "ssim", "fid", "kid", "pr", "fid_recon", "is", "accuracy", "intra_fid")
-_SAMPLE_METRICS = ("fid", "kid", "pr", "is", "accuracy", "intra_fid")  # scores of samples
-_CLASS_METRICS = ("accuracy", "intra_fid")  # scores of a conditional model's samples, class by class
-_RECONSTRUCTION_TERMS = {"mse": "recon_mse", "bce": "recon_bce", "ssim": "ssim"}  # `--metrics` name: the term `eval_terms` logs
+def _needing(names:list[str], needs:str) -> list[str]: return [k for k in names if METRICS[k].needs == needs]
 
 def _likelihood_metrics(m:GenerativeModule) -> list[tuple]:  # (metric, the model's term, what kind of number it is)
     return [("bpd", declared(m, "bpd_term"), declared(m, "bpd_kind")), ("nll", declared(m, "nll_term"), declared(m, "nll_kind"))]
@@ -159,11 +156,11 @@ def _likelihood_metrics(m:GenerativeModule) -> list[tuple]:  # (metric, the mode
 def _metric_list(metrics:str|None, m:GenerativeModule) -> list[str]:
     if metrics is None: return ["loss", "mse", "ssim"] if m.can_reconstruct else ["loss"]
     names = [k.strip().lower() for k in metrics.split(",") if k.strip()]
-    bad = [k for k in names if k not in EVAL_METRICS]
-    check_arg(names and not bad, f": unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(EVAL_METRICS)}", "metrics")
-    if not m.can_reconstruct and (rec := [k for k in names if k in ("mse", "bce", "ssim", "fid_recon")]):
+    bad = [k for k in names if k not in METRICS]
+    check_arg(names and not bad, f": unknown {', '.join(bad) or '(empty)'}; choose from {', '.join(METRICS)}", "metrics")
+    if not m.can_reconstruct and (rec := [k for k in names if METRICS[k].reconstructs]):
         raise ArgumentError(f"{','.join(rec)} compare reconstructions with their inputs, and a {m.model_name} model does not reconstruct", "metrics")
-    if not m.conditional and (cls := [k for k in names if k in _CLASS_METRICS]):
+    if not m.conditional and (cls := [k for k in names if METRICS[k].conditional]):
         raise ArgumentError(f"{','.join(cls)} score samples drawn for chosen classes, and a {m.model_name} model is not conditional", "metrics")
     if "bpd" in names and declared(m, "bpd_term") is None:
         raise ArgumentError(f"bpd: a {m.model_name} model declares no likelihood in bits/dim (bpd_term)", "metrics")
@@ -210,9 +207,9 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
     sample_options = {k: v for k, v in options.items() if k in sampler_defaults}
     likelihood = {**likelihood_defaults, **{k: v for k, v in options.items() if k in likelihood_defaults}}
     names = _metric_list(metrics, m)
-    if (set(_SAMPLE_METRICS) & set(names)) and not m.can_sample:
+    if _needing(names, "samples") and not m.can_sample:
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
-    fx = get_extractor(extractor, inception_weights).to(dev) if {*_SAMPLE_METRICS, "fid_recon"} & set(names) else None  # fail early offline
+    fx = get_extractor(extractor, inception_weights).to(dev) if len(_needing(names, "terms")) < len(names) else None  # fail early offline
     if fx is not None: check_sample_count(names, n_samples, num_features(fx), m.num_classes, fid_counts)  # before any image is drawn
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
@@ -222,12 +219,12 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
            "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "class_counts": {}, "data_order": dm.order,
            "losses": {}, "metrics": {}, "measured_with": {}}
     likelihood_for = [term for metric, term, _ in _likelihood_metrics(m) if metric in names]
-    if {"loss", "bpd", "nll", *_RECONSTRUCTION_TERMS} & set(names):
+    if _needing(names, "terms"):
         torch.manual_seed(seed)  # random parts of the losses (a posterior sample, dequantisation noise) repeat
         terms, res["n_images"], stderr, computed = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for,
                                                      precision)
         res["class_counts"] = _counted(dm, split, res["n_images"])
-        if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in _RECONSTRUCTION_TERMS.values()}
+        if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in {s.term for s in METRICS.values()}}
         for metric, term, kind in _likelihood_metrics(m):
             if metric not in names: continue
             if term not in terms:
@@ -236,7 +233,7 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
             res["measured_with"][metric] = {"split": split, "n_images": res["n_images"], "seed": seed, "term": term, "kind": kind, "precision": precision,
                                             "standard_error": stderr.get(term),
                                             **({"options": likelihood} if likelihood and computed else {})}
-        res["metrics"].update({k: terms[t] for k, t in _RECONSTRUCTION_TERMS.items() if k in names})
+        res["metrics"].update({k: terms[METRICS[k].term] for k in names if METRICS[k].term})
     if fx is not None:
         reference = reference or default_reference(fx)
         if reference in getattr(fx, "trained_on_splits", ()):
@@ -251,7 +248,7 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
             real_f = reference_features(reference, fx, n_real, data_dir, batch_size, progress)
             real_meta = {"dataset": "CIFAR-10", "split": reference, "n": n_real, "order": dm.order,
                          **({"class_counts": _counted(dm, reference, n_real)} if reference in dm.tensors else {})}
-        of_samples = {k: k in names for k in ("fid", "is", "kid", "pr", "accuracy", "intra_fid")}
+        of_samples = {k: k in names for k in _needing(list(METRICS), "samples")}
         runs = [("samples", of_samples), ("reconstructions", {"fid": "fid_recon" in names})]
         for source, want in runs:
             if not any(want.values()): continue

@@ -17,9 +17,9 @@ from .errors import GenlibError, check_arg
 from .model import ssim
 
 # %% auto #0
-__all__ = ['MSE', 'BCE', 'kld_gaussian', 'KLD', 'ssim_loss', 'SSIM', 'bits_per_dim', 'BitsPerDim', 'FeatureStats',
+__all__ = ['METRICS', 'MSE', 'BCE', 'kld_gaussian', 'KLD', 'ssim_loss', 'SSIM', 'bits_per_dim', 'BitsPerDim', 'FeatureStats',
            'frechet_distance', 'num_features', 'FID', 'inception_score', 'InceptionScore', 'kernel_distance',
-           'precision_recall']
+           'precision_recall', 'MetricSpec']
 
 # %% ../nbs/08_metrics.ipynb #f767c259
 class _Average(Metric):
@@ -272,3 +272,30 @@ def precision_recall(real:torch.Tensor, # features of real images (N, D)
     check_arg(min(len(real), len(fake)) > k, f"precision/recall with k={k} need more than {k} images on each side, got {len(real)} and {len(fake)}")
     p, r = calculate_precision_recall_part(fake.float(), real.float(), neighborhood=k, batch_size=1000)  # torch-fidelity: generated first
     return float(p), float(r)
+
+# %% ../nbs/08_metrics.ipynb #973709dc
+@dataclass(frozen=True)
+class MetricSpec:
+    "What a metric `genlib evaluate` computes needs, and the numbers it writes."
+    needs: str  # "terms": the model's terms over a split (a test pass); "samples": new images; "reconstructions": of a split's images
+    numbers: dict  # {key in evaluate's record: what it is, in a table's words}
+    term: str|None = None  # the term of `eval_terms` the number is (a reconstruction metric)
+    reconstructs: bool = False  # needs a model that reconstructs
+    conditional: bool = False  # scores samples drawn for chosen classes: needs a conditional model
+
+METRICS = {  # the names `genlib evaluate --metrics` accepts
+    "loss": MetricSpec("terms", {"loss": "loss"}),
+    "bpd": MetricSpec("terms", {"bpd": "bits/dim"}),
+    "nll": MetricSpec("terms", {"nll": "importance-weighted NLL, bits/dim"}),
+    "mse": MetricSpec("terms", {"mse": "MSE of reconstructions"}, term="recon_mse", reconstructs=True),
+    "bce": MetricSpec("terms", {"bce": "BCE of reconstructions"}, term="recon_bce", reconstructs=True),
+    "ssim": MetricSpec("terms", {"ssim": "SSIM of reconstructions"}, term="ssim", reconstructs=True),
+    "fid": MetricSpec("samples", {"fid": "FID"}),
+    "kid": MetricSpec("samples", {"kid": "KID"}),
+    "pr": MetricSpec("samples", {"precision": "precision", "recall": "recall"}),
+    "fid_recon": MetricSpec("reconstructions", {"fid_recon": "FID of reconstructions"}, reconstructs=True),
+    "is": MetricSpec("samples", {"inception_score": "classifier score"}),
+    "accuracy": MetricSpec("samples", {"accuracy": "accuracy of samples (class asked for)"}, conditional=True),
+    "intra_fid": MetricSpec("samples", {"intra_fid": "intra-FID (mean over classes)"}, conditional=True),
+}
+

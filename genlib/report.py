@@ -15,6 +15,7 @@ from .core import atomic_write, same_value
 from .errors import ArgumentError, GenlibError, check_arg
 from .model import recorded_model
 from .evaluation import declared
+from .metrics import METRICS
 from .compare import plot_runs
 
 # %% auto #0
@@ -224,10 +225,9 @@ def minutes_table(rows:list[dict], # `run_summary` of each run, in the main tabl
                                "- : none yet); test: the test split of best.ckpt. [N] is the command of run N above.\n")
 
 # %% ../nbs/25_report.ipynb #e46927fe
-PUBLISHED_METRICS = {"bpd": "bits/dim", "nll": "importance-weighted NLL, bits/dim", "ssim": "SSIM of reconstructions",
-                     "fid": "FID", "kid": "KID", "precision": "precision", "recall": "recall", "inception_score": "classifier score",
-                     "loss": "loss", "accuracy": "accuracy of samples (class asked for)", "intra_fid": "intra-FID (mean over classes)"}
-_SAMPLE_SCORES = ("fid", "kid", "precision", "recall", "inception_score", "accuracy", "intra_fid")
+PUBLISHED_METRICS = {k: words for spec in METRICS.values() for k, words in spec.numbers.items()}  # `08_metrics`' registry
+_IMAGE_SCORES = {k for spec in METRICS.values() if spec.needs != "terms" for k in spec.numbers}  # scores of a model's images
+_TERMS = {k: spec.term for spec in METRICS.values() if spec.term for k in spec.numbers}  # the test pass logs these under their term
 
 def published_number(run:str|Path, # a run folder
                      metric:str, # a key of `PUBLISHED_METRICS`
@@ -242,28 +242,28 @@ def published_number(run:str|Path, # a run folder
            "standard_error": None, "extractor": "", "kind": "", "on": ""}
     if evaluation is None:  # the test pass of best.ckpt at the end of training: the whole test split
         cls = _model_class(m)
-        key = (declared(cls, "bpd_term") or "bpd") if metric == "bpd" else metric  # the model's name for its bits/dim
+        key = (declared(cls, "bpd_term") or "bpd") if metric == "bpd" else _TERMS.get(metric, metric)  # the model's name for its bits/dim
         check_arg(key in m.get("test", {}), f"{run/'metrics.json'} has no test number {key!r}")
         limited = "--limit-batches" in (m.get("command") or "")
         hparams = lambda: yaml.safe_load((run/"hparams.yaml").read_text()) if (run/"hparams.yaml").exists() else {}  # only read for bits/dim
-        kind = _kind_label(_bpd_kind(cls, hparams()) or m.get("bpd_kind")) if metric == "bpd" else "exact" if metric == "ssim" else ""
+        kind = _kind_label(_bpd_kind(cls, hparams()) or m.get("bpd_kind")) if metric == "bpd" else "exact" if metric in _TERMS else ""
         return {**out, "value": m["test"][key], "on": "test split, " + ("its first batches (--limit-batches)" if limited else "all images"), "kind": kind}
     try: e = json.loads((run/evaluation).read_text())
     except (OSError, ValueError) as err: raise GenlibError(f"{run/evaluation} is not readable JSON ({err})") from None
     value = e.get("metrics", {}).get(metric, e.get("losses", {}).get(metric))
     check_arg(value is not None, f"{run/evaluation} has no {metric!r}")
     how = e.get("measured_with", {}).get(metric, {})
-    if metric in _SAMPLE_SCORES:
+    if metric in _IMAGE_SCORES:
         ref = how.get("reference", {})
         ceiling = how.get("real_test_images", {}).get("overall")  # accuracy: the classifier on real test images
         copy = ", JPEG copy" if ref.get("data_format", "").endswith(("(jpg)", "(jpeg)")) else ""
         out.update(kind="estimate", extractor=how.get("extractor", how.get("classifier", {})).get("name", ""),
-                   on=f"{how.get('n_samples', 0):,} samples" + (f" vs {ref.get('split')} ({ref.get('n') or how.get('reference_per_class', 0):,}"
+                   on=f"{how.get('n_samples', 0):,} {how.get('source', 'samples')}" + (f" vs {ref.get('split')} ({ref.get('n') or how.get('reference_per_class', 0):,}"
                                                                f"{' a class' if metric == 'intra_fid' else ''}{copy})" if ref else "")
                       + (f"; real test images: {ceiling:.3f}" if ceiling is not None else ""))
         if metric == "kid": out["standard_error"] = None; out["spread"] = e["metrics"].get("kid_std")
     else:
-        out.update(kind=_kind_label(how.get("kind", "")) or ("exact" if metric == "ssim" else ""), standard_error=how.get("standard_error"),
+        out.update(kind=_kind_label(how.get("kind", "")) or ("exact" if metric in _TERMS else ""), standard_error=how.get("standard_error"),
                    on=f"{how.get('split', e.get('split'))} split, {how.get('n_images', e.get('n_images', 0)):,} images")
     return {**out, "value": value}
 
