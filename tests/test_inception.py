@@ -17,11 +17,11 @@ def inception():
     if not path: pytest.skip("no FID Inception weights here: scripts/test.sh fetches them (`genlib weights`) into GENLIB_TEST_INCEPTION")
     return FIDInceptionV3(path)
 
-N = 64  # images a side: FID and KID compared on the same few hundred Inception passes
+N = 48  # images a side: FID and KID compared on the same few hundred Inception passes
 
 @pytest.fixture(scope="module")
 def images(real_data):
-    "Two sets of 64 real test images (the split mixes the classes): as they are, and the next 64 with noise (std 25 of 255)."
+    "Two sets of N real test images (the split mixes the classes): as they are, and the next N with noise (std 25 of 255)."
     x = reference_images("test", real_data)[:2*N]
     g = torch.Generator().manual_seed(0)
     noisy = (x[N:].float() + 25*torch.randn(x[N:].shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
