@@ -204,8 +204,8 @@ class EpochEndValidation(L.Callback):
     "With a time-based `val_check_interval` Lightning validates only once the interval has passed, not at the end of an epoch; this makes it validate there too, so that best.ckpt, the image grids and a model's fitted density stay per epoch."
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         if trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
-            if not hasattr(trainer, "_last_val_time"):  # private in Lightning 2.x: the test in this notebook fails loudly when it changes
-                raise RuntimeError(f"Lightning {L.__version__} has no trainer._last_val_time; genlib.trainer.EpochEndValidation must be updated")
+            if not hasattr(trainer, "_last_val_time"):  # private in Lightning 2.x: the val_every_minutes test of 07_train fails loudly when it changes
+                raise RuntimeError(f"Lightning {L.__version__} has no trainer._last_val_time; genlib.callbacks.EpochEndValidation must be updated")
             trainer._last_val_time = float("-inf")  # the interval has passed: validate after this batch
 
 class OptimizerImpl(L.Callback):

@@ -148,8 +148,6 @@ def split_terms(module:GenerativeModule, # the model
     return {k: v for k, v in got.items() if not k.endswith(SQUARE_SUFFIX)}, n, stderr, computed
 
 # %% ../nbs/12_evaluation.ipynb #7f362c12
-def _needing(names:list[str], needs:str) -> list[str]: return [k for k in names if METRICS[k].needs == needs]
-
 def _likelihood_metrics(m:GenerativeModule) -> list[tuple]:  # (metric, the model's term, what kind of number it is)
     return [("bpd", declared(m, "bpd_term"), declared(m, "bpd_kind")), ("nll", declared(m, "nll_term"), declared(m, "nll_kind"))]
 
@@ -207,9 +205,10 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
     sample_options = {k: v for k, v in options.items() if k in sampler_defaults}
     likelihood = {**likelihood_defaults, **{k: v for k, v in options.items() if k in likelihood_defaults}}
     names = _metric_list(metrics, m)
-    if _needing(names, "samples") and not m.can_sample:
+    needs = {METRICS[k].needs for k in names}  # "terms", "samples", "reconstructions"
+    if "samples" in needs and not m.can_sample:
         raise GenlibError(m.cannot_sample_reason() + "; for an FID of its reconstructions ask for fid_recon")
-    fx = get_extractor(extractor, inception_weights).to(dev) if len(_needing(names, "terms")) < len(names) else None  # fail early offline
+    fx = get_extractor(extractor, inception_weights).to(dev) if needs - {"terms"} else None  # fail early offline
     if fx is not None: check_sample_count(names, n_samples, num_features(fx), m.num_classes, fid_counts)  # before any image is drawn
     dm = CIFAR10DataModule(data_dir, eval_batch_size=batch_size, progress=progress)
     dm.prepare_data(); dm.setup()
@@ -219,12 +218,12 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
            "model": m.model_name, "checkpoint": str(ckpt), "split": split, "n_images": 0, "class_counts": {}, "data_order": dm.order,
            "losses": {}, "metrics": {}, "measured_with": {}}
     likelihood_for = [term for metric, term, _ in _likelihood_metrics(m) if metric in names]
-    if _needing(names, "terms"):
+    if "terms" in needs:
         torch.manual_seed(seed)  # random parts of the losses (a posterior sample, dequantisation noise) repeat
         terms, res["n_images"], stderr, computed = split_terms(m, dm, split, limit_batches, progress, likelihood if likelihood_for else None, likelihood_for,
                                                      precision)
         res["class_counts"] = _counted(dm, split, res["n_images"])
-        if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in {s.term for s in METRICS.values()}}
+        if "loss" in names: res["losses"] = {k: v for k, v in terms.items() if k not in {s.term for s in METRICS.values() if s.term}}
         for metric, term, kind in _likelihood_metrics(m):
             if metric not in names: continue
             if term not in terms:
@@ -248,7 +247,7 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
             real_f = reference_features(reference, fx, n_real, data_dir, batch_size, progress)
             real_meta = {"dataset": "CIFAR-10", "split": reference, "n": n_real, "order": dm.order,
                          **({"class_counts": _counted(dm, reference, n_real)} if reference in dm.tensors else {})}
-        of_samples = {k: k in names for k in _needing(list(METRICS), "samples")}
+        of_samples = {k: k in names for k, s in METRICS.items() if s.needs == "samples"}
         runs = [("samples", of_samples), ("reconstructions", {"fid": "fid_recon" in names})]
         for source, want in runs:
             if not any(want.values()): continue

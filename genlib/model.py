@@ -277,7 +277,7 @@ def recorded_model(name:str|None, # the model name a checkpoint or metrics.json 
                                       f"nor published by an installed package, nor imported here; if you trust the file, pass --trust-code "
                                       f"(trust_code=True), or name the class yourself with --model {path}")
         return get_model(path)  # an import failure names the module
-    return get_model(name) if name in MODELS or name in model_names() else None
+    return get_model(name) if name in MODELS or name in _entry_points() else None
 
 # %% ../nbs/05_model.ipynb #ce7ed662
 def given_class(kind:str, # a likelihood's kind, "bound: how it is made" (see `bpd_kind`)

@@ -11,13 +11,13 @@ import torch
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.callbacks import ModelCheckpoint
-from .core import command_line, keyword_options, writable_dir_error, read_checkpoint, atomic_write
+from .core import command_line, keyword_options, writable_dir_error, read_checkpoint, atomic_write, import_object
 from .errors import ArgumentError, GenlibError, check_arg
 from .data import data_description
 from .datamodule import CIFAR10DataModule
 from .model import get_model
 from .callbacks import AtomicCheckpointIO, LastCheckpoint, ImageGrids, MetricsJson, TrainLogs, NonFiniteStop, \
-    OPTIMIZER_IMPLS, use_optimizer_impl, OptimizerImpl, EpochEndValidation
+    OPTIMIZER_IMPLS, OptimizerImpl, EpochEndValidation
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'COMPILE_MODES', 'TRAINER_SET_BY_GENLIB', 'TRAINING_DECLARATIONS', 'TRACKER_ENTRY_POINTS',
@@ -110,7 +110,7 @@ def tracker(name:str, # a tracker an installed package publishes (entry point gr
     eps = {ep.name: ep for ep in importlib.metadata.entry_points(group=TRACKER_ENTRY_POINTS)}
     if name not in eps: raise GenlibError(f"no tracker {name!r} is installed (entry point group {TRACKER_ENTRY_POINTS}); "
                                           f"genlib's metadata is missing: reinstall it (pip install -e .)")
-    return eps[name].load()(**kwargs)
+    return import_object(eps[name].value, f"tracker {name!r}")(**kwargs)  # an import failure names the module
 
 def train(model:str, # a model name (`genlib models`) or an import path package.module:Class
           data_dir:str|None=None, # CIFAR-10 directory; None: $GENLIB_DATA, else ~/.cache/genlib/cifar10 (downloaded when missing)
