@@ -47,7 +47,7 @@ d() { if [ "$dry" = 1 ]; then echo "$2"; else echo "$1"; fi; }  # d GPU_DEFAULT 
 seconds=${GPU_SECONDS:-0}; deadline=$([ "$seconds" -gt 0 ] && echo $((start + seconds - 15)) || echo 0)  # 15 s kept for packing
 work=${GPU_WORK:-$(mktemp -d /tmp/genlib-gpu.XXXXXX)}; mkdir -p "$work"; work=$(cd "$work" && pwd)
 batch=${GPU_BATCH:-$(d 128 16)}
-models=${GPU_MODELS:-$(d ae,vae,gan,realnvp,fm "$([ "$call" = bench ] && echo ae || echo ae,vae)")}  # the dry run: the quick ones only (23_bench times every model)
+models=${GPU_MODELS:-$(d ae,vae,gan,realnvp,fm "$([ "$call" = bench ] && echo ae || echo ae,vae)")}  # the dry run: the quick ones only (24_bench times every model)
 echo "gpu_check $call$([ "$dry" = 1 ] && echo ' (dry run on the CPU)'): $([ "$seconds" -gt 0 ] && echo "at most $seconds s" || echo "no time limit"), work in $work, results in $out"
 
 stages="$work/stages.tsv"; : >"$stages"; failed=0

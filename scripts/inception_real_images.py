@@ -1,6 +1,6 @@
 """FID of real images in the standard Inception features, against the 10,000 test images: the floor (validation images,
 which no network here has seen) at 2,500, 5,000 and 10,000 images; what one more JPEG pass at quality 75 does to it; and
-three degraded sets of 2,500 images beside genlib's CIFAR-10 classifier and the random CNN (22_feature_spaces shows them).
+three degraded sets of 2,500 images beside genlib's CIFAR-10 classifier and the random CNN (23_feature_spaces shows them).
 
     GENLIB_DATA=DIR python scripts/inception_real_images.py [--out results/inception/real_images.json] [--cache runs/inception_features]
 

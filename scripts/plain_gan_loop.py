@@ -1,5 +1,5 @@
 """The original report's GAN loop, for a time budget: the PyTorch DCGAN example's step (plain_step(GANModule(ema=0)): D on real
-and detached fake, then G; no weight average) over genlib's batches, with no pipeline around it. 17_gan compares its generator
+and detached fake, then G; no weight average) over genlib's batches, with no pipeline around it. 18_gan compares its generator
 with genlib's default GAN trained for the same time.
 
     OMP_NUM_THREADS=1 python scripts/plain_gan_loop.py MINUTES OUT.pt [DATA_DIR]

@@ -16,7 +16,7 @@ def check_run(run: Path):
     assert m["model"] == "ae" and m["val"]["mse"] > 0 and m["test"]["mse"] > 0
     return m
 
-@pytest.mark.parametrize("args,msg", [  # the console script's exit code and one line; 26_cli tests the messages in-process
+@pytest.mark.parametrize("args,msg", [  # the console script's exit code and one line; 27_cli tests the messages in-process
     (("train", "ae", "--batch-size", 0), "--batch-size must be >= 1, got 0"),
     (("train", "ae", "--data-dir", "{tmp}", "--epochs", 1, "--out", "{tmp}/runs"), "does not look like CIFAR-10"),
 ])

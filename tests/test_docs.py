@@ -12,12 +12,12 @@ def test_docs_build_offline(tmp_path):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "every public name documented" in r.stdout
     assert "Two commands" in (tmp_path/"index.html").read_text()  # the home page has the README's content, not just its title
-    page = (tmp_path/"12_evaluation.html").read_text()
+    page = (tmp_path/"13_evaluation.html").read_text()
     assert '<h3 id="load_module">' in page or ">load_module<" in page  # a show_doc entry, rendered
     assert (tmp_path/"index.html").stat().st_size > 0
 
 def test_undocumented_names_are_found():
-    pages = {"26_cli": "<h3 id='load_module'>load_module</h3><p><code>EVAL_METRICS</code> are ...</p>"}
+    pages = {"27_cli": "<h3 id='load_module'>load_module</h3><p><code>EVAL_METRICS</code> are ...</p>"}
     names = {"cli": {"load_module": "callable", "sample": "callable", "EVAL_METRICS": "constant", "SECRET": "constant"}}
     assert check_docs.undocumented(pages, names) == ["genlib.cli.sample (no show_doc heading)", "genlib.cli.SECRET (not mentioned in any page)"]
 

@@ -3,7 +3,7 @@ import re, inspect, importlib, importlib.metadata
 from pathlib import Path
 import genlib
 
-GENERIC = ("core", "data", "datamodule", "metrics", "fid", "fid_scores", "model", "callbacks", "trainer", "evaluation", "compare", "bench",
+GENERIC = ("core", "data", "datamodule", "metrics", "fid", "fid_scores", "scores", "model", "callbacks", "trainer", "evaluation", "compare", "bench",
            "fast_paths", "report", "cli")
 
 def model_words() -> tuple[set[str], set[str]]:

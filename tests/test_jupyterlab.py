@@ -7,7 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-NOTEBOOK = "15_ae.ipynb"  # the first model: without its slow cells it trains on a fake CIFAR-10 in seconds and shows a grid of samples
+NOTEBOOK = "16_ae.ipynb"  # the first model: without its slow cells it trains on a fake CIFAR-10 in seconds and shows a grid of samples
 
 def _free_port() -> int:
     with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]

@@ -1,4 +1,4 @@
-"A user's model from their own package, outside genlib, through the `genlib` command in fresh processes (27_contract runs the rest in its notebook)."
+"A user's model from their own package, outside genlib, through the `genlib` command in fresh processes (28_contract runs the rest in its notebook)."
 import os, json
 from pathlib import Path
 import pytest
@@ -51,7 +51,7 @@ def publish_entry_point(root:Path, name:str, target:str):
     (d/"entry_points.txt").write_text(f"[genlib.models]\n{name} = {target}\n")
 
 def test_a_users_conditional_model(fake_data, user_package, tmp_path):
-    """A conditional model from the user's own package (by import path: 27_contract runs the unconditional one, resume and the entry
+    """A conditional model from the user's own package (by import path: 28_contract runs the unconditional one, resume and the entry
     point), trained, sampled by class and scored by class through the command line; its checkpoint imports the package only with consent."""
     _, env = user_package
     out, common = tmp_path/"runs", ["--data-dir", fake_data, "--batch-size", 32, "--no-progress", "--conditional"]

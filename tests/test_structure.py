@@ -137,7 +137,7 @@ def contract_rows(markdown:str) -> list[str]:
     return list(itertools.takewhile(lambda l: l.startswith("|"), lines[start:]))[2:]
 
 def test_the_contract_a_model_author_must_know_is_short():
-    cells = ["".join(c["source"]) for c in json.loads((NBS/"27_contract.ipynb").read_text())["cells"] if c["cell_type"] == "markdown"]
+    cells = ["".join(c["source"]) for c in json.loads((NBS/"28_contract.ipynb").read_text())["cells"] if c["cell_type"] == "markdown"]
     rows = contract_rows(next(s for s in cells if "## The contract" in s))
     assert 3 <= len(rows) <= 8, rows
     assert contract_rows("## The contract\n\n| a | b |\n|---|---|\n| x | 1 |\n| y | 2 |\n\nmore\n| z | 3 |\n") == ["| x | 1 |", "| y | 2 |"]
