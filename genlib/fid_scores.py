@@ -27,10 +27,12 @@ REFERENCE_SPLITS = ("train", "val", "test", "full-train")
 
 def reference_images(split:str, data_dir:str|None=None,
                      labels:bool=False, # also return the labels
+                     dm:CIFAR10DataModule|None=None, # the data module of `data_dir` when the caller has one (its data is not read again)
                     ) -> torch.Tensor|tuple[torch.Tensor, torch.Tensor]:
     "uint8 images (N, 3, 32, 32) of a reference split (and their labels (N,))."
     check_arg(split in REFERENCE_SPLITS, f"must be one of {', '.join(REFERENCE_SPLITS)}, got {split!r}", "reference")
-    dm = CIFAR10DataModule(data_dir); dm.prepare_data()
+    if dm is None: dm = CIFAR10DataModule(data_dir)
+    dm.prepare_data()
     if split == "full-train": x, y = (torch.from_numpy(np.array(a)) for a in dm.arrays["train"])  # writable copies of the memory map
     else: dm.setup(); x, y = dm.tensors[split]
     return (x, y) if labels else x
@@ -50,18 +52,20 @@ def reference_stats(split:str="full-train", # which real images
                     extractor:nn.Module|None=None, # None: the FID Inception
                     data_dir:str|None=None, # CIFAR-10 directory (see `genlib.data.data_dir`)
                     batch_size:int=250, progress:bool=True,
+                    dm:CIFAR10DataModule|None=None, # the data module of `data_dir`, when the caller has one
                    ) -> FeatureStats:
     "Feature statistics of real CIFAR-10 images, read from the cache or computed once and cached."
     extractor = extractor if extractor is not None else FIDInceptionV3()
     desc = describe_extractor(extractor)
+    data_dir = dm.data_dir if dm is not None else data_dir
     root = find_data_dir(data_dir)
-    images = reference_images(split, data_dir)  # also decodes the data set (and its cache) when needed
+    images = reference_images(split, data_dir, dm=dm)  # also decodes the data set (and its cache) when needed
     sig = json.loads((cache_dir(root)/"meta.json").read_text())["signature"]
     path = cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}.pt"
     if path.exists():
         st = FeatureStats.load(path)
         if st.meta.get("data_signature") == sig and "data_format" in st.meta: return st
-    f = reference_features(split, extractor, len(images), data_dir, batch_size, progress).double()  # kept: KID and PR reuse them
+    f = reference_features(split, extractor, len(images), data_dir, batch_size, progress, dm).double()  # kept: KID and PR reuse them
     st = FeatureStats.from_features(f, meta={"dataset": "CIFAR-10", "split": split, "n": len(f), "data_source": str(root),
                                              "data_signature": sig, "data_format": data_description(root)["format"], "extractor": desc})
     st.save(path)
@@ -71,10 +75,12 @@ def reference_features(split:str, # which real images
                        extractor:nn.Module, # the feature extractor
                        n:int, # the first n images of the split (every split is served in an order that mixes the classes)
                        data_dir:str|None=None, batch_size:int=250, progress:bool=True,
+                       dm:CIFAR10DataModule|None=None, # the data module of `data_dir`, when the caller has one
                       ) -> torch.Tensor: # float32 features (n, D)
     "Features of the first `n` images of a split (KID and precision/recall need the features, not only their statistics), cached like `reference_stats`."
+    data_dir = dm.data_dir if dm is not None else data_dir
     desc, root = describe_extractor(extractor), find_data_dir(data_dir)
-    images = reference_images(split, data_dir)
+    images = reference_images(split, data_dir, dm=dm)
     check_arg(1 <= n <= len(images), f"the {split} split holds {len(images):,} images; {n:,} were asked for")
     sig = json.loads((cache_dir(root)/"meta.json").read_text())["signature"]
     path = lambda k: cache_dir(root)/"fid-stats"/f"cifar10-{split}-{desc['state_sha256'][:16]}-features-{k}.pt"

@@ -82,10 +82,11 @@ def by_class(values:torch.Tensor, # one row per image (on the CPU)
 def class_reference_stats(split:str, # which real images
                           extractor:nn.Module, # the feature extractor
                           data_dir:str|None=None, batch_size:int=250, progress:bool=True,
+                          dm:CIFAR10DataModule|None=None, # the data module of `data_dir`, when the caller has one
                          ) -> list[FeatureStats]: # one per class, in the data module's order
     "Feature statistics of the real images of each class of a split (the real side of intra-FID)."
-    images, labels = reference_images(split, data_dir, labels=True)
-    f = reference_features(split, extractor, len(images), data_dir, batch_size, progress).double()
+    images, labels = reference_images(split, data_dir, labels=True, dm=dm)
+    f = reference_features(split, extractor, len(images), data_dir, batch_size, progress, dm).double()
     stats = lambda c, g: FeatureStats.from_sums(g.sum(0), g.T @ g, len(g), what=f"real {CIFAR10DataModule.classes[c]} images of the {split} split",
                                                 meta={"dataset": "CIFAR-10", "split": split, "class": CIFAR10DataModule.classes[c], "n": len(g)})
     return list(by_class(f, labels, stats).values())
@@ -292,11 +293,11 @@ def real_side(metrics:list[str], # names of `METRICS`
              ) -> dict: # the fields of `ScoringSetup` their scorers read
     "What the scorers of `metrics` compare with (`Scorer.real`), each part computed, or read from the cache, once."
     wanted, out = {k for m in metrics for k in METRICS[m].real}, {}
-    if "reference" in wanted: out["reference"] = reference_stats(split, extractor, dm.data_dir, batch_size, progress)
-    if "class_reference" in wanted: out["class_reference"] = class_reference_stats(split, extractor, dm.data_dir, batch_size, progress)
+    if "reference" in wanted: out["reference"] = reference_stats(split, extractor, batch_size=batch_size, progress=progress, dm=dm)
+    if "class_reference" in wanted: out["class_reference"] = class_reference_stats(split, extractor, batch_size=batch_size, progress=progress, dm=dm)
     if "real_features" in wanted:  # the first n images of the split, which hold every class in proportion
-        n_real = min(n, len(reference_images(split, dm.data_dir)))
-        out["real_features"] = reference_features(split, extractor, n_real, dm.data_dir, batch_size, progress)
+        n_real = min(n, len(reference_images(split, dm=dm)))
+        out["real_features"] = reference_features(split, extractor, n_real, batch_size=batch_size, progress=progress, dm=dm)
         out["real_meta"] = {"dataset": "CIFAR-10", "split": split, "n": n_real, "order": dm.order,
                             **({"class_counts": dm.class_counts(split, n_real)} if split in dm.tensors else {})}
     if "classifier" in wanted: out["classifier"] = extractor if isinstance(extractor, CIFAR10Features) else CIFAR10Features().to(next(extractor.parameters()).device)
