@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 import lightning as L
-from .core import default_device, quietly, EMA
+from .core import default_device, quietly
+from .layers import EMA
 from .errors import GenlibError, check_arg
 from .data import CIFAR10_CLASSES, data_dir, detect_layout, PY_DIR, PY_TRAIN_BATCHES, PY_TEST_BATCH
 from .datamodule import CIFAR10DataModule

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import EMA
+from .layers import EMA
 from .errors import ArgumentError, check_arg
 from .metrics import bits_per_dim
 from .model import GenerativeModule, register_model, given_class

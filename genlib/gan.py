@@ -9,7 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from lightning.pytorch.utilities import rank_zero_warn
-from .core import EMA
+from .layers import EMA
 from .errors import check_arg
 from .model import GenerativeModule, register_model, grad_norm
 from .layers import up
