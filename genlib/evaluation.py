@@ -197,9 +197,10 @@ def evaluate(ckpt:str|GenerativeModule, # checkpoint to evaluate, or a model `lo
     dev = default_device()
     m = load_module(ckpt, model=model, trust_code=trust_code).to(dev)
     ckpt = getattr(m, "checkpoint_path", None) or "<a model in memory>"
-    m.check_options(options, {**m.sample_options(), **likelihood_options(m)}, "sampler and likelihood have")
-    sampler_defaults = {k: d for k, (_, d, _) in m.sample_options().items()}
-    likelihood_defaults = {k: d for k, (_, d, _) in likelihood_options(m).items()}
+    sampler, likelihood_opts = m.sample_options(), likelihood_options(m)  # {name: (annotation, default, doc)}
+    m.check_options(options, {**sampler, **likelihood_opts}, "sampler and likelihood have")
+    sampler_defaults = {k: d for k, (_, d, _) in sampler.items()}
+    likelihood_defaults = {k: d for k, (_, d, _) in likelihood_opts.items()}
     sample_options = {k: v for k, v in options.items() if k in sampler_defaults}
     likelihood = {**likelihood_defaults, **{k: v for k, v in options.items() if k in likelihood_defaults}}
     names = _metric_list(metrics, m)
