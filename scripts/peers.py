@@ -1,0 +1,179 @@
+"""genlib against the library a user would pick instead, at equal wall-clock time, side by side on this machine.
+
+    python scripts/peers.py fm --data-dir $GENLIB_DATA --out runs/peers/fm
+
+Both sides train at once, one core each, on the same 40k training images, each as its own published recipe has it; each
+saves a snapshot when its training has run for each budget (10, 20, 30 minutes by default, timed from the start of its
+training, so genlib's count includes its validation and checkpoints). Then every snapshot draws the same number of samples
+from the same noise with the same sampler, and is scored the same way, by `genlib.scores.model_scores`: FID, KID and
+precision/recall against the test images, in each feature space asked for (genlib's CIFAR-10 classifier, and the FID
+Inception where its weights are on the machine). The table prints genlib's FID over the peer's at each budget.
+
+Pairs:
+- fm: genlib's flow matching with `--preset cpu` against torchcfm 1.0.7's CIFAR-10 example (examples/images/cifar10/
+  train_cifar10.py: UNetModelWrapper, OT-CFM with sigma 0, Adam 2e-4 with a linear warm-up, gradient clipping 1.0, an EMA
+  of the weights with decay 0.9999, random flips, batch 128). Scaled to the budget: the same U-Net size as genlib's (the
+  example's 128 channels and 4 levels would make a few hundred steps in 30 minutes of a CPU core), batch 64 on both sides,
+  and the example's 5,000 warm-up steps cut to 200 (it would otherwise train at a fraction of its rate for the whole
+  budget). Both of torchcfm's networks are scored, the live one and its average.
+"""
+import argparse, copy, json, os, subprocess, sys, time
+from pathlib import Path
+import torch
+import lightning as L
+from genlib.core import to_float, atomic_torch_save
+from genlib.errors import GenlibError
+
+UNET_CPU = "channels=32 channel_mults=1,2,2 blocks=1 attention=8 heads=4 dropout=0"  # genlib's --preset cpu (1.1M parameters)
+
+def parse_unet(text:str) -> dict:
+    "'channels=32 channel_mults=1,2,2 ...' -> genlib's U-Net hyperparameters."
+    out = {}
+    for item in text.split():
+        k, _, v = item.partition("=")
+        out[k] = tuple(int(c) for c in v.split(",")) if k in ("channel_mults", "attention") else float(v) if k == "dropout" else int(v)
+    return out
+
+def data(data_dir):
+    from genlib.datamodule import CIFAR10DataModule
+    dm = CIFAR10DataModule(data_dir, progress=False); dm.prepare_data(); dm.setup()
+    return dm
+
+class Snapshots(L.Callback):
+    "Save a loadable checkpoint when training has run for each budget (minutes from the start of fit); stop after the last."
+    def __init__(self, budgets:list, out:Path): self.budgets, self.out, self.snaps, self.t0 = list(budgets), out, [], None
+    def on_fit_start(self, trainer, pl_module): self.t0 = time.monotonic()
+    def on_train_batch_end(self, trainer, pl_module, *args):
+        if self.budgets and time.monotonic() - self.t0 >= self.budgets[0]*60:
+            m = self.budgets.pop(0); path = self.out/f"genlib_{m:g}min.ckpt"
+            trainer.save_checkpoint(path); self.snaps.append({"minutes": m, "steps": trainer.global_step, "path": str(path)})
+            if not self.budgets: trainer.should_stop = True
+
+def train_genlib_fm(args, out:Path, budgets:list) -> list:
+    from genlib.trainer import train
+    from genlib.evaluation import load_module
+    snap = Snapshots(budgets, out)
+    train("fm", data_dir=args.data_dir, preset="cpu", batch_size=args.batch_size, epochs=10**6, max_minutes=max(budgets) + 5,
+          out=str(out/"genlib_run"), progress=False, test=False, fid_every=0, seed=args.seed, callbacks=[snap], **parse_unet(args.unet))
+    return [{**s, "scored": {"genlib": load_module(s["path"])}} for s in snap.snaps]
+
+class VelocitySampler(torch.nn.Module):
+    "A velocity network v(t, x) as a sampler `model_scores` can draw from: the same noise and solver as genlib's flow matching."
+    can_sample, can_reconstruct, conditional, device = True, False, False, torch.device("cpu")
+    def __init__(self, net, name:str): super().__init__(); self.net, self.model_name = net.eval(), name
+    @torch.no_grad()
+    def sample(self, n:int, seed:int|None=None, steps:int=25, solver:str="heun"):
+        from genlib.flow_matching import integrate, to_unsigned
+        x0 = torch.randn(n, 3, 32, 32, generator=torch.Generator().manual_seed(seed))  # as GenerativeModule.sample draws it
+        x1, = integrate(lambda s, t: (self.net(torch.full((n,), float(t)), s[0]),), (x0,), 0.0, 1.0, steps, solver)
+        return to_unsigned(x1).clamp(0, 1)
+
+def torchcfm_unet(unet:dict):
+    from torchcfm.models.unet.unet import UNetModelWrapper
+    return UNetModelWrapper(dim=(3, 32, 32), num_channels=unet["channels"], num_res_blocks=unet["blocks"], channel_mult=list(unet["channel_mults"]),
+                            num_heads=unet["heads"], num_head_channels=-1, attention_resolutions=",".join(map(str, unet["attention"])),
+                            dropout=unet["dropout"])
+
+def train_torchcfm(args, out:Path, budgets:list) -> list:
+    "The training loop of torchcfm's CIFAR-10 example, at the budget's scale (see the module's docstring)."
+    from torchcfm.conditional_flow_matching import ExactOptimalTransportConditionalFlowMatcher
+    x_train = data(args.data_dir).tensors["train"][0]
+    torch.manual_seed(args.seed)
+    net = torchcfm_unet(parse_unet(args.unet)); ema = copy.deepcopy(net)
+    opt = torch.optim.Adam(net.parameters(), lr=2e-4)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step, args.peer_warmup)/args.peer_warmup)
+    fm, g, step, snaps, t0 = ExactOptimalTransportConditionalFlowMatcher(sigma=0.0), torch.Generator().manual_seed(args.seed), 0, [], time.monotonic()
+    while budgets:
+        idx = torch.randint(len(x_train), (args.batch_size,), generator=g)  # the example's infinite shuffled loader
+        x1 = to_float(x_train[idx])*2 - 1
+        x1 = torch.where(torch.rand(len(x1), 1, 1, 1, generator=g) < 0.5, x1.flip(-1), x1)  # RandomHorizontalFlip
+        t, xt, ut = fm.sample_location_and_conditional_flow(torch.randn_like(x1), x1)
+        loss = torch.mean((net(t, xt) - ut)**2)
+        opt.zero_grad(set_to_none=True); loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0); opt.step(); sched.step()
+        with torch.no_grad():  # the example's ema(): target = decay*target + (1 - decay)*source, no warm-up
+            for pe, p in zip(ema.parameters(), net.parameters()): pe.mul_(0.9999).add_(p, alpha=1 - 0.9999)
+        step += 1
+        if time.monotonic() - t0 >= budgets[0]*60:
+            m = budgets.pop(0); path = out/f"torchcfm_{m:g}min.pt"
+            atomic_torch_save({"net": net.state_dict(), "ema": ema.state_dict(), "steps": step}, path)
+            snaps.append({"minutes": m, "steps": step, "path": str(path),
+                          "scored": {"torchcfm": VelocitySampler(copy.deepcopy(net), "torchcfm"),
+                                     "torchcfm EMA": VelocitySampler(copy.deepcopy(ema), "torchcfm EMA")}})
+    return snaps
+
+PAIRS = {"fm": {"genlib": train_genlib_fm, "peer": train_torchcfm, "peer_name": "torchcfm 1.0.7",
+                "sample_options": lambda args: {"steps": args.sampler_steps, "solver": "heun"}}}
+
+def extractors(names:str) -> dict:
+    "The feature spaces asked for that this machine has (the FID Inception needs its weights: `genlib weights`)."
+    from genlib.fid import get_extractor
+    out = {}
+    for name in names.split(","):
+        try: out[name] = get_extractor(name)
+        except GenlibError as e: print(f"peers: no {name} feature space here ({e})", flush=True)
+    return out
+
+def score(args, snaps:list) -> list:
+    "FID, KID and precision/recall of every snapshot's samples in every feature space: the same noise, sampler and real images."
+    from genlib.fid import default_reference
+    from genlib.scores import ScoringSetup, model_scores, real_side
+    dm, metrics, rows = data(args.data_dir), ["fid", "kid", "pr"], []
+    for space, fx in extractors(args.extractors).items():
+        split = default_reference(fx)
+        setup = ScoringSetup(args.samples, fx, seed=args.seed, **real_side(metrics, split, fx, args.samples, dm, progress=False))
+        for s in snaps:
+            for name, model in s["scored"].items():
+                t0 = time.perf_counter()
+                sc = model_scores(model, metrics, setup, sample_options=PAIRS[args.pair]["sample_options"](args), progress=False)
+                rows.append({"side": name, "minutes": s["minutes"], "steps": s["steps"], "space": space, "reference": split,
+                             **sc["metrics"], "seconds_to_score": time.perf_counter() - t0})
+                print(f"{name}: {s['minutes']:g} min, {s['steps']} steps, {space} FID {sc['metrics']['fid']:.2f}", flush=True)
+    return rows
+
+def child(args):
+    os.sched_setaffinity(0, {args.core}); torch.set_num_threads(1)
+    out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
+    snaps = PAIRS[args.pair][args.which](args, out, sorted(float(m) for m in args.minutes.split(",")))
+    sampler = lambda m: m.net.sampler if hasattr(m.net, "sampler") else m.net  # the network that samples (not genlib's second copy, the average)
+    params = {name: sum(p.numel() for p in sampler(m).parameters()) for name, m in snaps[0]["scored"].items()}
+    (out/f"{args.which}.json").write_text(json.dumps({"which": args.which, "parameters": params, "rows": score(args, snaps)}, indent=1))
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("pair", choices=list(PAIRS))
+    p.add_argument("--data-dir", default=os.environ.get("GENLIB_DATA"), help="CIFAR-10 (default: $GENLIB_DATA)")
+    p.add_argument("--out", default=None, help="default: runs/peers/PAIR")
+    p.add_argument("--minutes", default="10,20,30", help="training budgets at which both sides are scored")
+    p.add_argument("--samples", type=int, default=1000, help="samples per snapshot (the same noise on both sides)")
+    p.add_argument("--sampler-steps", type=int, default=25, help="Heun steps of both sides' samples")
+    p.add_argument("--extractors", default="cifar,inception", help="feature spaces: cifar, inception (where its weights are), random-cnn")
+    p.add_argument("--batch-size", type=int, default=64, help="both sides")
+    p.add_argument("--unet", default=UNET_CPU, help="the U-Net of both sides, in genlib's hyperparameters")
+    p.add_argument("--peer-warmup", type=int, default=200, help="the peer's linear learning-rate warm-up, steps")
+    p.add_argument("--cores", default="0,1", help="the two cores, genlib's then the peer's")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--which", choices=["genlib", "peer"], help=argparse.SUPPRESS); p.add_argument("--core", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.out = args.out or f"runs/peers/{args.pair}"
+    if args.which: return child(args)
+    cores = [int(c) for c in args.cores.split(",")]
+    argv = sys.argv[1:] if argv is None else argv
+    procs = [subprocess.Popen([sys.executable, __file__, *argv, "--out", args.out, "--which", w, "--core", str(c)], env={**os.environ, "OMP_NUM_THREADS": "1"})
+             for w, c in zip(("genlib", "peer"), cores)]
+    if any(pr.wait() for pr in procs): raise SystemExit("a training process failed (see above)")
+    res = {w: json.loads((Path(args.out)/f"{w}.json").read_text()) for w in ("genlib", "peer")}
+    res["config"] = {"pair": args.pair, "peer": PAIRS[args.pair]["peer_name"], "unet": args.unet, "batch_size": args.batch_size,
+                     "peer_warmup": args.peer_warmup, "samples": args.samples, "minutes": args.minutes,
+                     "sample_options": PAIRS[args.pair]["sample_options"](args), "command": " ".join(["python scripts/peers.py", *argv])}
+    rows = res["genlib"]["rows"] + res["peer"]["rows"]
+    peers = sorted({r["side"] for r in res["peer"]["rows"]})
+    print(f"\n| space | minutes | genlib steps | genlib FID | {' | '.join(f'{n} FID' for n in peers)} | peer steps | genlib / best peer |\n|---|---|---|---|{'---|'*len(peers)}---|---|")
+    for g in res["genlib"]["rows"]:
+        others = [r for r in rows if r["side"] in peers and r["minutes"] == g["minutes"] and r["space"] == g["space"]]
+        best = min(r["fid"] for r in others)
+        fids = " | ".join(f"{r['fid']:.2f}" for r in others)
+        print(f"| {g['space']} | {g['minutes']:g} | {g['steps']:,} | {g['fid']:.2f} | {fids} | {others[0]['steps']:,} | {g['fid']/best:.3f} |")
+    (Path(args.out)/f"peers_{args.pair}.json").write_text(json.dumps(res, indent=1))
+
+if __name__ == "__main__": main()
