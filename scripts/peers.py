@@ -20,9 +20,9 @@ Pairs:
 import argparse, copy, json, os, subprocess, sys, time
 from pathlib import Path
 import torch
-import lightning as L
 from genlib.core import to_float, atomic_torch_save
 from genlib.errors import GenlibError
+from flow_vs_glow import Snapshots  # genlib's side saves its weights at each budget as in the flow comparison
 
 UNET_CPU = "channels=32 channel_mults=1,2,2 blocks=1 attention=8 heads=4 dropout=0"  # genlib's --preset cpu (1.1M parameters)
 
@@ -39,23 +39,17 @@ def data(data_dir):
     dm = CIFAR10DataModule(data_dir, progress=False); dm.prepare_data(); dm.setup()
     return dm
 
-class Snapshots(L.Callback):
-    "Save a loadable checkpoint when training has run for each budget (minutes from the start of fit); stop after the last."
-    def __init__(self, budgets:list, out:Path): self.budgets, self.out, self.snaps, self.t0 = list(budgets), out, [], None
-    def on_fit_start(self, trainer, pl_module): self.t0 = time.monotonic()
-    def on_train_batch_end(self, trainer, pl_module, *args):
-        if self.budgets and time.monotonic() - self.t0 >= self.budgets[0]*60:
-            m = self.budgets.pop(0); path = self.out/f"genlib_{m:g}min.ckpt"
-            trainer.save_checkpoint(path); self.snaps.append({"minutes": m, "steps": trainer.global_step, "path": str(path)})
-            if not self.budgets: trainer.should_stop = True
-
 def train_genlib_fm(args, out:Path, budgets:list) -> list:
     from genlib.trainer import train
     from genlib.evaluation import load_module
     snap = Snapshots(budgets, out)
-    train("fm", data_dir=args.data_dir, preset="cpu", batch_size=args.batch_size, epochs=10**6, max_minutes=max(budgets) + 5,
-          out=str(out/"genlib_run"), progress=False, test=False, fid_every=0, seed=args.seed, callbacks=[snap], **parse_unet(args.unet))
-    return [{**s, "scored": {"genlib": load_module(s["path"])}} for s in snap.snaps]
+    run = train("fm", data_dir=args.data_dir, preset="cpu", batch_size=args.batch_size, epochs=10**6, max_minutes=max(budgets) + 5,
+                out=str(out/"genlib_run"), progress=False, test=False, fid_every=0, seed=args.seed, callbacks=[snap], **parse_unet(args.unet))
+    snaps = []
+    for minutes, steps, path in snap.snaps:
+        m = load_module(run/"checkpoints/last.ckpt"); m.load_state_dict(torch.load(path, weights_only=True))
+        snaps.append({"minutes": minutes, "steps": steps, "path": str(path), "scored": {"genlib": m.eval()}})
+    return snaps
 
 class VelocitySampler(torch.nn.Module):
     "A velocity network v(t, x) as a sampler `model_scores` can draw from: the same noise and solver as genlib's flow matching."
