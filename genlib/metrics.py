@@ -117,9 +117,9 @@ class FeatureStats:
         return cls(mean, cov, n, dict(meta or {}))
 
     @classmethod
-    def from_features(cls, f:torch.Tensor, meta:dict|None=None):
+    def from_features(cls, f:torch.Tensor, meta:dict|None=None, what:str="images"):
         "Statistics of a feature matrix (N, D)."
-        f = f.double(); return cls.from_sums(f.sum(0), f.T @ f, len(f), meta)
+        f = f.double(); return cls.from_sums(f.sum(0), f.T @ f, len(f), meta, what)
 
     @property
     def sqrt_cov(self) -> torch.Tensor:

@@ -87,8 +87,8 @@ def class_reference_stats(split:str, # which real images
     "Feature statistics of the real images of each class of a split (the real side of intra-FID)."
     images, labels = reference_images(split, data_dir, labels=True, dm=dm)
     f = reference_features(split, extractor, len(images), data_dir, batch_size, progress, dm).double()
-    stats = lambda c, g: FeatureStats.from_sums(g.sum(0), g.T @ g, len(g), what=f"real {CIFAR10DataModule.classes[c]} images of the {split} split",
-                                                meta={"dataset": "CIFAR-10", "split": split, "class": CIFAR10DataModule.classes[c], "n": len(g)})
+    stats = lambda c, g: FeatureStats.from_features(g, {"dataset": "CIFAR-10", "split": split, "class": CIFAR10DataModule.classes[c], "n": len(g)},
+                                                    f"real {CIFAR10DataModule.classes[c]} images of the {split} split")
     return list(by_class(f, labels, stats).values())
 
 # %% ../nbs/12_scores.ipynb #2050f5c8
@@ -141,11 +141,9 @@ class FIDScorer(Scorer):
         return {key: fid}, {key: how}
 
 class KeptFeatures(Scorer):
-    "A scorer that needs every image's features (and classes) at the end."
-    def __init__(self, setup): super().__init__(setup); self.kept, self.labels = [], []
-    def update(self, batch):
-        self.kept.append(batch.kept_features)
-        if batch.labels is not None: self.labels.append(batch.labels.cpu())
+    "A scorer that needs every image's features at the end."
+    def __init__(self, setup): super().__init__(setup); self.kept = []
+    def update(self, batch): self.kept.append(batch.kept_features)
     @property
     def against(self) -> dict: return {"reference": self.setup.real_meta or {"n": len(self.setup.real_features)}}
 
@@ -202,9 +200,11 @@ class IntraFIDScorer(KeptFeatures):
         if n // classes <= features:
             raise ArgumentError(f"is {n}: intra-FID needs at least {features + 1} samples of each of the {classes} classes, so "
                                 f"--n-samples {(features + 1)*classes} or more, in this extractor's {features} features", "n_samples")
+    def __init__(self, setup): super().__init__(setup); self.labels = []
+    def update(self, batch): super().update(batch); self.labels.append(batch.labels.cpu())
     def compute(self):
         refs = self.setup.class_reference
-        fd = lambda c, g: frechet_distance(refs[c], FeatureStats.from_sums(g.sum(0), g.T @ g, len(g), what=f"samples of class {CIFAR10DataModule.classes[c]}"))
+        fd = lambda c, g: frechet_distance(refs[c], FeatureStats.from_features(g, what=f"samples of class {CIFAR10DataModule.classes[c]}"))
         per = by_class(torch.cat(self.kept).double(), torch.cat(self.labels), fd)
         return {"intra_fid": sum(per.values())/len(per)}, {"intra_fid": {
             "kind": "the mean over classes of the FID between a class's samples and that class's real images",

@@ -17,7 +17,7 @@ Pairs:
   and the example's 5,000 warm-up steps cut to 200 (it would otherwise train at a fraction of its rate for the whole
   budget). Both of torchcfm's networks are scored, the live one and its average.
 """
-import argparse, copy, json, os, subprocess, sys, time
+import argparse, copy, functools, json, os, subprocess, sys, time
 from pathlib import Path
 import torch
 from genlib.core import to_float, atomic_torch_save
@@ -34,6 +34,7 @@ def parse_unet(text:str) -> dict:
         out[k] = tuple(int(c) for c in v.split(",")) if k in ("channel_mults", "attention") else float(v) if k == "dropout" else int(v)
     return out
 
+@functools.lru_cache(maxsize=1)  # a side's training and its scoring read the data once
 def data(data_dir):
     from genlib.datamodule import CIFAR10DataModule
     dm = CIFAR10DataModule(data_dir, progress=False); dm.prepare_data(); dm.setup()
