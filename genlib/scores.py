@@ -55,6 +55,8 @@ class ScoringSetup:
 
     @property
     def device(self) -> torch.device: return next(self.extractor.parameters()).device
+    @cached_property
+    def described(self) -> dict: return describe_extractor(self.extractor)  # hashes the weights: once per setup
 
 class Scorer:
     "One metric over a stream of model images: `update` sees every batch once, `compute` returns ({number: value}, {number: how it was measured})."
@@ -174,7 +176,7 @@ class InceptionScorer(Scorer):
         (m, s), fx = self.isc.compute(), self.setup.extractor
         inception = isinstance(fx, FIDInceptionV3)
         kind = ("the Inception Score (Salimans et al. 2016) on the FID Inception's logits" if inception else
-                f"a classifier score: the Inception Score's formula on the logits of {describe_extractor(fx)['name']}; not comparable with published Inception Scores")
+                f"a classifier score: the Inception Score's formula on the logits of {self.setup.described['name']}; not comparable with published Inception Scores")
         real = REAL_INCEPTION_SCORE if inception else real_inception_score(fx, self.setup.real_test[0][:self.setup.n])
         return ({"inception_score": float(m), "inception_score_std": float(s)},
                 {"inception_score": {"kind": kind, "splits": self.splits, "std": "ddof=0 over splits", "real_test_images": real}})
@@ -275,7 +277,7 @@ def model_scores(module, # a `GenerativeModule`
         batch = ImageBatch(images, *features_and_logits(setup.extractor, images), None if labels is None else labels[seen:seen + len(x)])
         for s in scorers: s.update(batch)
         seen += len(x)
-    common = {"n_samples": setup.n, "source": setup.source, "extractor": describe_extractor(setup.extractor), "quantized": QUANTIZED,
+    common = {"n_samples": setup.n, "source": setup.source, "extractor": setup.described, "quantized": QUANTIZED,
               **({"sample_options": sample_options} if sample_options and setup.source == "samples" else {}),
               **({"labels": f"every class in turn: {setup.n//module.num_classes:,} or more images of each"} if cls else {})}
     out = {"metrics": {}, "measured_with": {}}
