@@ -16,8 +16,8 @@ from .errors import GenlibError, flag_name
 # %% auto #0
 __all__ = ['KNOWN_WARNINGS', 'error_summary', 'to_float', 'to_uint8', 'atomic_write', 'atomic_torch_save', 'atomic_write_json',
            'read_checkpoint', 'remove_stale_temps', 'writable_dir_error', 'same_value', 'command_line',
-           'keyword_options', 'default_device', 'file_sha256', 'device_description', 'import_object', 'derive_seed',
-           'quiet_warnings', 'quietly', 'image_grid', 'save_image_grid', 'show_images']
+           'keyword_options', 'default_device', 'runs_on_cpu', 'file_sha256', 'device_description', 'import_object',
+           'derive_seed', 'quiet_warnings', 'quietly', 'image_grid', 'save_image_grid', 'show_images']
 
 # %% ../nbs/01_core.ipynb #c0e7a1d3
 def error_summary(e:BaseException, # the exception to quote
@@ -126,6 +126,10 @@ def keyword_options(func, # a function or method with docments (a comment after 
 def default_device() -> torch.device:
     "CUDA when present, else CPU. genlib runs everywhere on CPU and uses a GPU when there is one."
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+def runs_on_cpu(accelerator:str="auto") -> bool:
+    "Whether Lightning's `accelerator` option means the CPU here (`auto` does where there is no GPU): what CPU-sized defaults follow."
+    return accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())
 
 _SHA = {}
 def file_sha256(path:str|Path) -> str:

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 import lightning as L
 from tqdm.auto import tqdm
-from .core import to_uint8, derive_seed
+from .core import to_uint8, derive_seed, runs_on_cpu
 from .errors import ArgumentError, GenlibError, check_arg
 from .datamodule import CIFAR10DataModule
 from .metrics import FeatureStats, FID, InceptionScore, kernel_distance, precision_recall, frechet_distance
@@ -336,7 +336,7 @@ def track_fid(every:int, # epochs between two FIDs
               inception_weights:str|None=None, data_dir:str|None=None,
               accelerator:str="auto", seed:int=0, progress:bool=True) -> FIDTracker:
     "The `FIDTracker` that `train(fid_every=...)` adds (published as the tracker `fid`): extractor loaded and reference statistics of the validation split computed now, before any training."
-    if extractor == "auto" and (accelerator == "cpu" or (accelerator == "auto" and not torch.cuda.is_available())):
+    if extractor == "auto" and runs_on_cpu(accelerator):
         extractor = "cifar"  # the FID Inception scores about 9 images/s on a CPU core: 5,000 images would take longer than an epoch
         if progress: print("train: the FID tracked during training (val/fid) uses genlib's CIFAR-10 classifier on a CPU; "
                            "--extractor inception asks for the standard network")

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 from genlib.core import to_float, atomic_torch_save
 from genlib.errors import GenlibError
-from flow_vs_glow import Snapshots  # genlib's side saves its weights at each budget as in the flow comparison
+from flow_vs_glow import Snapshots, parse_config  # genlib's side saves its weights at each budget as in the flow comparison
 
 UNET_CPU = "channels=32 channel_mults=1,2,2 blocks=1 attention=8 heads=4 dropout=0"  # genlib's --preset cpu (1.1M parameters)
 
@@ -40,17 +40,35 @@ def data(data_dir):
     dm = CIFAR10DataModule(data_dir, progress=False); dm.prepare_data(); dm.setup()
     return dm
 
-def train_genlib_fm(args, out:Path, budgets:list) -> list:
-    from genlib.trainer import train
-    from genlib.evaluation import load_module
-    snap = Snapshots(budgets, out)
-    run = train("fm", data_dir=args.data_dir, preset="cpu", batch_size=args.batch_size, epochs=10**6, max_minutes=max(budgets) + 5,
-                out=str(out/"genlib_run"), progress=False, test=False, fid_every=0, seed=args.seed, callbacks=[snap], **parse_unet(args.unet))
-    snaps = []
-    for minutes, steps, path in snap.snaps:
-        m = load_module(run/"checkpoints/last.ckpt"); m.load_state_dict(torch.load(path, weights_only=True))
-        snaps.append({"minutes": minutes, "steps": steps, "path": str(path), "scored": {"genlib": m.eval()}})
-    return snaps
+def train_genlib(model:str, options=lambda args: {}, variants=lambda m: {}):
+    "genlib's side of a pair: `train(model)` with its defaults, `options(args)` and --genlib, saved at each budget; `variants(module)`: more to score."
+    def run(args, out:Path, budgets:list) -> list:
+        from genlib.trainer import train
+        from genlib.evaluation import load_module
+        snap = Snapshots(budgets, out)
+        run = train(model, data_dir=args.data_dir, batch_size=args.batch_size, epochs=10**6, max_minutes=max(budgets) + 5,
+                    out=str(out/"genlib_run"), progress=False, test=False, fid_every=0, seed=args.seed, callbacks=[snap],
+                    **{**options(args), **parse_config(args.genlib)})
+        snaps = []
+        for minutes, steps, path in snap.snaps:
+            m = load_module(run/"checkpoints/last.ckpt"); m.load_state_dict(torch.load(path, weights_only=True)); m.eval()
+            if hasattr(m.net, "density"): refit_density(m, data(args.data_dir).tensors["val"][0])
+            snaps.append({"minutes": minutes, "steps": steps, "path": str(path), "scored": {"genlib": m, **variants(m)}})
+        return snaps
+    return run
+
+@torch.no_grad()
+def refit_density(m, x_val):
+    "A snapshot falls between two validations: fit the latent density to its own codes of the validation images, as its next validation would."
+    from genlib.trainer import CPU_VAL_IMAGES
+    codes = torch.cat([m.latent_codes(to_float(b)) for b in x_val[:CPU_VAL_IMAGES].split(500)])
+    m.net.density.fit(codes)
+
+def fm_live(m) -> dict:
+    "genlib's live network beside its average: what the average adds at this length."
+    if m.net.unet_ema is None: return {}
+    live = copy.deepcopy(m); live.net.unet_ema = None
+    return {"genlib live": live}
 
 class VelocitySampler(torch.nn.Module):
     "A velocity network v(t, x) as a sampler `model_scores` can draw from: the same noise and solver as genlib's flow matching."
@@ -97,8 +115,87 @@ def train_torchcfm(args, out:Path, budgets:list) -> list:
                                      "torchcfm EMA": VelocitySampler(copy.deepcopy(ema), "torchcfm EMA")}})
     return snaps
 
-PAIRS = {"fm": {"genlib": train_genlib_fm, "peer": train_torchcfm, "peer_name": "torchcfm 1.0.7",
-                "sample_options": lambda args: {"steps": args.sampler_steps, "solver": "heun"}}}
+class PythaeSampler(torch.nn.Module):
+    "A pythae model and one of its samplers as something `model_scores` can draw from (pythae draws its own noise: seeded here)."
+    can_sample, can_reconstruct, conditional, device = True, False, False, torch.device("cpu")
+    def __init__(self, sampler, name:str): super().__init__(); self.sampler, self.model, self.model_name = sampler, sampler.model, name
+    @torch.no_grad()
+    def sample(self, n:int, seed:int|None=None):
+        torch.manual_seed(seed)
+        return self.sampler.sample(num_samples=n, batch_size=n, return_gen=True).clamp(0, 1)
+
+def pythae_nets(latent_dim:int, channels:tuple):
+    "pythae's encoder and decoder interfaces around convolutional networks of genlib's VAE size (genlib's ConvEncoder and ConvDecoder)."
+    from pythae.models.nn import BaseEncoder, BaseDecoder
+    from pythae.models.base.base_utils import ModelOutput
+    from genlib.layers import ConvEncoder, ConvDecoder
+    class Encoder(BaseEncoder):
+        def __init__(self): super().__init__(); self.net = ConvEncoder(2*latent_dim, channels)
+        def forward(self, x):
+            mu, log_var = self.net(x).chunk(2, 1)
+            return ModelOutput(embedding=mu, log_covariance=log_var)
+    class Decoder(BaseDecoder):
+        def __init__(self): super().__init__(); self.net = ConvDecoder(latent_dim, channels)
+        def forward(self, z): return ModelOutput(reconstruction=self.net(z))
+    return Encoder(), Decoder()
+
+def train_pythae(args, out:Path, budgets:list) -> list:
+    "pythae's VAE as its README trains one: VAEConfig, custom networks, TrainingPipeline with BaseTrainerConfig (Adam 1e-3, a held-out split evaluated every epoch)."
+    from pythae.models import VAE, VAEConfig
+    from pythae.trainers import BaseTrainerConfig
+    from pythae.trainers.training_callbacks import TrainingCallback
+    from pythae.pipelines import TrainingPipeline
+    from pythae.samplers import NormalSampler, GaussianMixtureSampler, GaussianMixtureSamplerConfig
+    from genlib.vae import VAEModule
+    from genlib.trainer import CPU_VAL_IMAGES
+    hp = VAEModule().hparams  # genlib's defaults: the same latent size and channels
+    dm = data(args.data_dir); x_train, x_val = (to_float(dm.tensors[k][0]) for k in ("train", "val"))
+    torch.manual_seed(args.seed)
+    model = VAE(VAEConfig(input_dim=(3, 32, 32), latent_dim=hp.latent_dim, reconstruction_loss="mse"), *pythae_nets(hp.latent_dim, tuple(hp.channels)))
+    class Spent(Exception): pass  # pythae's trainer has no stop: the last budget leaves its loop
+    class Budgets(TrainingCallback):
+        def __init__(self): self.t0, self.step, self.snaps, self.left = time.monotonic(), 0, [], list(budgets)
+        def on_train_step_end(self, training_config, **kwargs):
+            self.step += 1
+            if time.monotonic() - self.t0 >= self.left[0]*60:
+                m = self.left.pop(0); path = out/f"pythae_{m:g}min.pt"
+                atomic_torch_save(model.state_dict(), path); self.snaps.append((m, self.step, path, copy.deepcopy(model).eval()))
+                if not self.left: raise Spent
+    budget = Budgets()
+    config = BaseTrainerConfig(output_dir=str(out/"pythae_run"), learning_rate=1e-3, per_device_train_batch_size=args.batch_size,
+                               per_device_eval_batch_size=500, num_epochs=10**6, steps_saving=None, seed=args.seed, no_cuda=True)
+    try: TrainingPipeline(training_config=config, model=model)(train_data=x_train, eval_data=x_val[:CPU_VAL_IMAGES], callbacks=[budget])
+    except Spent: pass
+    snaps = []
+    for minutes, steps, path, m in budget.snaps:
+        gmm = GaussianMixtureSampler(m, GaussianMixtureSamplerConfig(n_components=10)); gmm.fit(x_train)
+        snaps.append({"minutes": minutes, "steps": steps, "path": str(path),
+                      "scored": {"pythae": PythaeSampler(NormalSampler(m), "pythae"), "pythae GMM": PythaeSampler(gmm, "pythae GMM")}})
+    return snaps
+
+def train_plain(model:str):
+    "The plain loop a model is benchmarked against (`genlib.bench.plain_step`: its own hand-written step, no Lightning) on random flipped batches."
+    def run(args, out:Path, budgets:list) -> list:
+        from genlib.model import get_model
+        from genlib.bench import plain_step
+        x_train = data(args.data_dir).tensors["train"][0]
+        torch.manual_seed(args.seed); module = get_model(model)(**parse_config(args.genlib)); step_fn = plain_step(module.train())
+        g, step, snaps, t0 = torch.Generator().manual_seed(args.seed), 0, [], time.monotonic()
+        while budgets:
+            x = to_float(x_train[torch.randint(len(x_train), (args.batch_size,), generator=g)])
+            step_fn(torch.where(torch.rand(len(x), 1, 1, 1, generator=g) < 0.5, x.flip(-1), x)); step += 1
+            if time.monotonic() - t0 >= budgets[0]*60:
+                m = budgets.pop(0); path = out/f"plain_{m:g}min.pt"
+                atomic_torch_save(module.state_dict(), path)
+                snaps.append({"minutes": m, "steps": step, "path": str(path), "scored": {"plain loop": copy.deepcopy(module).eval()}})
+        return snaps
+    return run
+
+PAIRS = {"fm": {"genlib": train_genlib("fm", lambda args: {"preset": "cpu", **parse_unet(args.unet)}, fm_live), "peer": train_torchcfm,
+                "peer_name": "torchcfm 1.0.7", "sample_options": lambda args: {"steps": args.sampler_steps, "solver": "heun"}},
+         "vae": {"genlib": train_genlib("vae"), "peer": train_pythae, "peer_name": "pythae 0.1.2", "sample_options": lambda args: None},
+         "gan": {"genlib": train_genlib("gan"), "peer": train_plain("gan"), "peer_name": "a plain PyTorch loop of the same step",
+                 "sample_options": lambda args: None}}
 
 def extractors(names:str) -> dict:
     "The feature spaces asked for that this machine has (the FID Inception needs its weights: `genlib weights`)."
@@ -109,18 +206,25 @@ def extractors(names:str) -> dict:
         except GenlibError as e: print(f"peers: no {name} feature space here ({e})", flush=True)
     return out
 
+SCORES = ["fid", "kid", "pr"]
+
+def real_sides(args, progress:bool=False) -> dict:
+    "Each feature space's real side (statistics and features of the test images): computed once and cached, then read."
+    from genlib.scores import real_side
+    return {space: (fx, real_side(SCORES, args.reference, fx, args.samples, data(args.data_dir), progress=progress))
+            for space, fx in extractors(args.extractors).items()}
+
 def score(args, snaps:list) -> list:
     "FID, KID and precision/recall of every snapshot's samples in every feature space: the same noise, sampler and real images."
-    from genlib.fid import default_reference
-    from genlib.scores import ScoringSetup, model_scores, real_side
-    dm, metrics, rows = data(args.data_dir), ["fid", "kid", "pr"], []
-    for space, fx in extractors(args.extractors).items():
-        split = default_reference(fx)
-        setup = ScoringSetup(args.samples, fx, seed=args.seed, **real_side(metrics, split, fx, args.samples, dm, progress=False))
+    from genlib.scores import ScoringSetup, model_scores
+    rows, split = [], args.reference
+    for space, (fx, real) in real_sides(args).items():
+        setup = ScoringSetup(args.samples, fx, seed=args.seed, **real)
         for s in snaps:
             for name, model in s["scored"].items():
                 t0 = time.perf_counter()
-                sc = model_scores(model, metrics, setup, sample_options=PAIRS[args.pair]["sample_options"](args), progress=False)
+                samples = Path(args.out)/f"samples_{name.replace(' ', '_')}_{s['minutes']:g}min.pt"  # drawn once, read again in the next space
+                sc = model_scores(model, SCORES, setup, sample_options=PAIRS[args.pair]["sample_options"](args), samples_file=samples, progress=False)
                 rows.append({"side": name, "minutes": s["minutes"], "steps": s["steps"], "space": space, "reference": split,
                              **sc["metrics"], "seconds_to_score": time.perf_counter() - t0})
                 print(f"{name}: {s['minutes']:g} min, {s['steps']} steps, {space} FID {sc['metrics']['fid']:.2f}", flush=True)
@@ -130,9 +234,24 @@ def child(args):
     os.sched_setaffinity(0, {args.core}); torch.set_num_threads(1)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
     snaps = PAIRS[args.pair][args.which](args, out, sorted(float(m) for m in args.minutes.split(",")))
-    sampler = lambda m: m.net.sampler if hasattr(m.net, "sampler") else m.net  # the network that samples (not genlib's second copy, the average)
-    params = {name: sum(p.numel() for p in sampler(m).parameters()) for name, m in snaps[0]["scored"].items()}
+    params = {name: sum(p.numel() for p in m.parameters() if p.requires_grad)  # what is trained (not genlib's weight averages)
+              for name, m in snaps[0]["scored"].items()}
     (out/f"{args.which}.json").write_text(json.dumps({"which": args.which, "parameters": params, "rows": score(args, snaps)}, indent=1))
+
+def table(res:dict) -> str:
+    "A markdown table of a pair's record: every side's FID at each budget in each space, and genlib's over the best peer's."
+    rows = res["genlib"]["rows"] + res["peer"]["rows"]
+    sides = list(dict.fromkeys(r["side"] for r in rows))
+    peers = [sd for sd in sides if not sd.startswith("genlib")]
+    out = [f"| space | minutes | genlib steps | peer steps | {' | '.join(f'{sd} FID' for sd in sides)} | genlib / best peer |",
+           "|---|---|---|---|" + "---|"*len(sides) + "---|"]
+    for space in dict.fromkeys(r["space"] for r in rows):
+        for m in dict.fromkeys(r["minutes"] for r in rows):
+            at = {r["side"]: r for r in rows if r["space"] == space and r["minutes"] == m}
+            best = min(at[sd]["fid"] for sd in peers)
+            fids = " | ".join(f"{at[sd]['fid']:.2f}" for sd in sides)
+            out.append(f"| {space} | {m:g} | {at['genlib']['steps']:,} | {at[peers[0]]['steps']:,} | {fids} | {at['genlib']['fid']/best:.3f} |")
+    return "\n".join(out)
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -143,8 +262,11 @@ def main(argv=None):
     p.add_argument("--samples", type=int, default=1000, help="samples per snapshot (the same noise on both sides)")
     p.add_argument("--sampler-steps", type=int, default=25, help="Heun steps of both sides' samples")
     p.add_argument("--extractors", default="cifar,inception", help="feature spaces: cifar, inception (where its weights are), random-cnn")
+    p.add_argument("--reference", default="test", choices=["test", "full-train"],
+                   help="the real images, in every space (full-train, the usual Inception reference, costs a CPU core about 90 minutes of Inception)")
     p.add_argument("--batch-size", type=int, default=64, help="both sides")
     p.add_argument("--unet", default=UNET_CPU, help="the U-Net of both sides, in genlib's hyperparameters")
+    p.add_argument("--genlib", default="", help="more of genlib's training options, e.g. 'coupling=ot' (default: none, its defaults)")
     p.add_argument("--peer-warmup", type=int, default=200, help="the peer's linear learning-rate warm-up, steps")
     p.add_argument("--cores", default="0,1", help="the two cores, genlib's then the peer's")
     p.add_argument("--seed", type=int, default=0)
@@ -153,22 +275,16 @@ def main(argv=None):
     args.out = args.out or f"runs/peers/{args.pair}"
     if args.which: return child(args)
     cores = [int(c) for c in args.cores.split(",")]
+    real_sides(args, progress=True)  # before the clock starts, on every core: the two sides then read the cache
     argv = sys.argv[1:] if argv is None else argv
     procs = [subprocess.Popen([sys.executable, __file__, *argv, "--out", args.out, "--which", w, "--core", str(c)], env={**os.environ, "OMP_NUM_THREADS": "1"})
              for w, c in zip(("genlib", "peer"), cores)]
     if any(pr.wait() for pr in procs): raise SystemExit("a training process failed (see above)")
     res = {w: json.loads((Path(args.out)/f"{w}.json").read_text()) for w in ("genlib", "peer")}
-    res["config"] = {"pair": args.pair, "peer": PAIRS[args.pair]["peer_name"], "unet": args.unet, "batch_size": args.batch_size,
+    res["config"] = {"pair": args.pair, "peer": PAIRS[args.pair]["peer_name"], "unet": args.unet, "genlib": args.genlib, "batch_size": args.batch_size,
                      "peer_warmup": args.peer_warmup, "samples": args.samples, "minutes": args.minutes,
                      "sample_options": PAIRS[args.pair]["sample_options"](args), "command": " ".join(["python scripts/peers.py", *argv])}
-    rows = res["genlib"]["rows"] + res["peer"]["rows"]
-    peers = sorted({r["side"] for r in res["peer"]["rows"]})
-    print(f"\n| space | minutes | genlib steps | genlib FID | {' | '.join(f'{n} FID' for n in peers)} | peer steps | genlib / best peer |\n|---|---|---|---|{'---|'*len(peers)}---|---|")
-    for g in res["genlib"]["rows"]:
-        others = [r for r in rows if r["side"] in peers and r["minutes"] == g["minutes"] and r["space"] == g["space"]]
-        best = min(r["fid"] for r in others)
-        fids = " | ".join(f"{r['fid']:.2f}" for r in others)
-        print(f"| {g['space']} | {g['minutes']:g} | {g['steps']:,} | {g['fid']:.2f} | {fids} | {others[0]['steps']:,} | {g['fid']/best:.3f} |")
+    print("\n" + table(res))
     (Path(args.out)/f"peers_{args.pair}.json").write_text(json.dumps(res, indent=1))
 
 if __name__ == "__main__": main()
