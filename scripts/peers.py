@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from genlib.core import to_float, atomic_torch_save
 from genlib.errors import GenlibError
+from genlib.report import peer_table
 from flow_vs_glow import Snapshots, parse_config  # genlib's side saves its weights at each budget as in the flow comparison
 
 UNET_CPU = "channels=32 channel_mults=1,2,2 blocks=1 attention=8 heads=4 dropout=0"  # genlib's --preset cpu (1.1M parameters)
@@ -214,20 +215,30 @@ def real_sides(args, progress:bool=False) -> dict:
     return {space: (fx, real_side(SCORES, args.reference, fx, args.samples, data(args.data_dir), progress=progress))
             for space, fx in extractors(args.extractors).items()}
 
+def scores_for(n:int, fx) -> list:
+    "The scores n images can give in this feature space (FID needs more images than the space has features: 2,049 in Inception's)."
+    from genlib.metrics import num_features
+    from genlib.scores import check_sample_count
+    out = []
+    for k in SCORES:
+        try: check_sample_count([k], n, num_features(fx), 10); out.append(k)
+        except GenlibError as e: print(f"peers: no {k} in this space: {e}", flush=True)
+    return out
+
 def score(args, snaps:list) -> list:
     "FID, KID and precision/recall of every snapshot's samples in every feature space: the same noise, sampler and real images."
     from genlib.scores import ScoringSetup, model_scores
     rows, split = [], args.reference
     for space, (fx, real) in real_sides(args).items():
-        setup = ScoringSetup(args.samples, fx, seed=args.seed, **real)
+        setup, metrics = ScoringSetup(args.samples, fx, seed=args.seed, **real), scores_for(args.samples, fx)
         for s in snaps:
             for name, model in s["scored"].items():
                 t0 = time.perf_counter()
                 samples = Path(args.out)/f"samples_{name.replace(' ', '_')}_{s['minutes']:g}min.pt"  # drawn once, read again in the next space
-                sc = model_scores(model, SCORES, setup, sample_options=PAIRS[args.pair]["sample_options"](args), samples_file=samples, progress=False)
+                sc = model_scores(model, metrics, setup, sample_options=PAIRS[args.pair]["sample_options"](args), samples_file=samples, progress=False)
                 rows.append({"side": name, "minutes": s["minutes"], "steps": s["steps"], "space": space, "reference": split,
                              **sc["metrics"], "seconds_to_score": time.perf_counter() - t0})
-                print(f"{name}: {s['minutes']:g} min, {s['steps']} steps, {space} FID {sc['metrics']['fid']:.2f}", flush=True)
+                print(f"{name}: {s['minutes']:g} min, {s['steps']} steps, {space}: {sc['metrics']}", flush=True)
     return rows
 
 def child(args):
@@ -237,21 +248,6 @@ def child(args):
     params = {name: sum(p.numel() for p in m.parameters() if p.requires_grad)  # what is trained (not genlib's weight averages)
               for name, m in snaps[0]["scored"].items()}
     (out/f"{args.which}.json").write_text(json.dumps({"which": args.which, "parameters": params, "rows": score(args, snaps)}, indent=1))
-
-def table(res:dict) -> str:
-    "A markdown table of a pair's record: every side's FID at each budget in each space, and genlib's over the best peer's."
-    rows = res["genlib"]["rows"] + res["peer"]["rows"]
-    sides = list(dict.fromkeys(r["side"] for r in rows))
-    peers = [sd for sd in sides if not sd.startswith("genlib")]
-    out = [f"| space | minutes | genlib steps | peer steps | {' | '.join(f'{sd} FID' for sd in sides)} | genlib / best peer |",
-           "|---|---|---|---|" + "---|"*len(sides) + "---|"]
-    for space in dict.fromkeys(r["space"] for r in rows):
-        for m in dict.fromkeys(r["minutes"] for r in rows):
-            at = {r["side"]: r for r in rows if r["space"] == space and r["minutes"] == m}
-            best = min(at[sd]["fid"] for sd in peers)
-            fids = " | ".join(f"{at[sd]['fid']:.2f}" for sd in sides)
-            out.append(f"| {space} | {m:g} | {at['genlib']['steps']:,} | {at[peers[0]]['steps']:,} | {fids} | {at['genlib']['fid']/best:.3f} |")
-    return "\n".join(out)
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -284,7 +280,7 @@ def main(argv=None):
     res["config"] = {"pair": args.pair, "peer": PAIRS[args.pair]["peer_name"], "unet": args.unet, "genlib": args.genlib, "batch_size": args.batch_size,
                      "peer_warmup": args.peer_warmup, "samples": args.samples, "minutes": args.minutes,
                      "sample_options": PAIRS[args.pair]["sample_options"](args), "command": " ".join(["python scripts/peers.py", *argv])}
-    print("\n" + table(res))
+    print("\n" + peer_table(res))
     (Path(args.out)/f"peers_{args.pair}.json").write_text(json.dumps(res, indent=1))
 
 if __name__ == "__main__": main()

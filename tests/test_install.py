@@ -4,7 +4,7 @@ A fresh virtual environment sees only genlib's runtime dependencies: the distrib
 (its requirements and theirs, no extras), linked from this environment into one folder (scripts/gpu/envfarm.py farm
 --requires genlib) and put on the fresh environment's path by a .pth file, so that torch's 4 GB are not installed a
 second time. pip installs genlib itself from a copy of the source, offline (--no-index): anything missing from the
-runtime dependencies fails the install or the import. Anything the dev extras bring (scipy, nbdev, pytest) is absent.
+runtime dependencies fails the install or the import. Anything the dev extras bring (nbdev, pytest, torchcfm) is absent.
 """
 import os, shutil, subprocess, sys, venv
 from pathlib import Path
@@ -34,7 +34,7 @@ def run(fresh, *args):
 
 def test_without_extras(fresh):
     py = fresh/"env"/"bin"/"python"
-    for dev_only in ("scipy", "nbdev", "pytest"):  # the environment really is without the extras
+    for dev_only in ("nbdev", "pytest", "torchcfm"):  # the environment really is without the extras
         assert subprocess.run([py, "-c", f"import {dev_only}"], capture_output=True).returncode != 0, dev_only
     p = run(fresh, "models")
     assert p.returncode == 0, p.stderr[-2000:]
