@@ -5,9 +5,11 @@
 Both sides train at once, one core each, on the same 40k training images, each as its own published recipe has it; each
 saves a snapshot when its training has run for each budget (10, 20, 30 minutes by default, timed from the start of its
 training, so genlib's count includes its validation and checkpoints). Then every snapshot draws the same number of samples
-from the same noise with the same sampler, and is scored the same way, by `genlib.scores.model_scores`: FID, KID and
-precision/recall against the test images, in each feature space asked for (genlib's CIFAR-10 classifier, and the FID
-Inception where its weights are on the machine). The table prints genlib's FID over the peer's at each budget.
+from the same noise (with the same sampler, for flow matching), and is scored the same way, by
+`genlib.scores.model_scores`: FID, KID and precision/recall against the test images, in each feature space asked for
+(genlib's CIFAR-10 classifier, and the FID Inception where its weights are on the machine; 1,000 samples give no FID in
+Inception's 2,048 features, only the KID and precision/recall). The real side of each space is computed before the clock
+starts. The record, OUT/peers_PAIR.json, is what `genlib.report.peer_table` shows.
 
 Pairs:
 - fm: genlib's flow matching with `--preset cpu` against torchcfm 1.0.7's CIFAR-10 example (examples/images/cifar10/
@@ -15,7 +17,14 @@ Pairs:
   of the weights with decay 0.9999, random flips, batch 128). Scaled to the budget: the same U-Net size as genlib's (the
   example's 128 channels and 4 levels would make a few hundred steps in 30 minutes of a CPU core), batch 64 on both sides,
   and the example's 5,000 warm-up steps cut to 200 (it would otherwise train at a fraction of its rate for the whole
-  budget). Both of torchcfm's networks are scored, the live one and its average.
+  budget). Both sides' networks are scored, the live one and its average.
+- vae: genlib's VAE with its defaults against pythae 0.1.2's VAE as its README trains one (VAEConfig, TrainingPipeline,
+  Adam 1e-3, its MSE reconstruction loss), with an encoder and decoder of genlib's size (genlib's own ConvEncoder and
+  ConvDecoder behind pythae's interfaces). Scaled: the held-out split pythae evaluates every epoch is the 2,500
+  validation images genlib validates on with a CPU. Both of pythae's samplers are scored: the prior, and a Gaussian
+  mixture fitted to the training codes (genlib samples from a mixture fitted to the validation codes).
+- gan: genlib's DCGAN through the pipeline against the same step in a plain loop (`genlib.bench.plain_step`, what
+  `genlib bench` times it against): what the pipeline costs or gains in quality at equal time.
 """
 import argparse, copy, functools, json, os, subprocess, sys, time
 from pathlib import Path
