@@ -13,7 +13,7 @@ from .model import get_model
 
 # %% auto #0
 __all__ = ['read_scalars', 'time_to', 'values_over_time', 'plot_runs', 'finished_run', 'train_once', 'runs_table',
-           'grids_over_epochs']
+           'grids_over_epochs', 'peer_table']
 
 # %% ../nbs/14_compare.ipynb #f0520a4f
 def _scalars(run_dir:str|Path):
@@ -133,3 +133,27 @@ def grids_over_epochs(runs:dict, # {label: run folder}
             axs[i, j].imshow(plt.imread(Path(r)/"images"/f"{kind}_epoch{e:03d}.png")); axs[i, j].axis("off")
             axs[i, j].set_title(f"{label}, epoch {e + 1}", fontsize=9)
     fig.suptitle(title); fig.tight_layout(); return fig
+
+# %% ../nbs/14_compare.ipynb #d3eb934d
+def peer_table(record:dict, # what `scripts/peers.py` writes: {"genlib": {"rows": [...]}, "peer": {"rows": [...]}, "config": {...}}
+               sides:bool=True, # a column for every side (False: genlib's and the best peer's only)
+              ) -> str: # a markdown table
+    "genlib against a peer at each budget and in each feature space: the FID (the KID where no FID could be measured), and genlib's over the best peer's."
+    rows = record["genlib"]["rows"] + record["peer"]["rows"]
+    names = list(dict.fromkeys(r["side"] for r in rows))
+    peers = [n for n in names if n in {r["side"] for r in record["peer"]["rows"]}]
+    check_arg("genlib" in names and peers, "a peer record needs rows of genlib and of a peer")
+    shown = names if sides else ["genlib", "best peer"]
+    out = [f"| space | score | minutes | genlib steps | peer steps | {' | '.join(shown)} | genlib / best peer |",
+           "|---|---|---|---|---|" + "---|"*len(shown) + "---|"]
+    for space in dict.fromkeys(r["space"] for r in rows):
+        here = [r for r in rows if r["space"] == space]
+        score = "fid" if all("fid" in r for r in here) else "kid"
+        for m in dict.fromkeys(r["minutes"] for r in here):
+            at = {r["side"]: r for r in here if r["minutes"] == m}
+            best = min(peers, key=lambda n: at[n][score])
+            vals = {**{n: at[n][score] for n in names if n in at}, "best peer": at[best][score]}
+            fmt = lambda v: "" if v is None else f"{v:.2f}" if score == "fid" else f"{1e3*v:.2f}"
+            out.append(f"| {space} | {'FID' if score == 'fid' else 'KID x 1000'} | {m:g} | {at['genlib']['steps']:,} | {at[best]['steps']:,} | "
+                       f"{' | '.join(fmt(vals.get(n)) for n in shown)} | {at['genlib'][score]/at[best][score]:.3f} |")
+    return "\n".join(out)

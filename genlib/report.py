@@ -21,7 +21,7 @@ from .compare import plot_runs
 # %% auto #0
 __all__ = ['CURVE_TAGS', 'MINUTES', 'PUBLISHED_METRICS', 'find_runs', 'run_summary', 'ReportedModel', 'report_table', 'report',
            'curve_metric', 'value_at', 'curve_end', 'minutes_table', 'published_number', 'results_table',
-           'keep_run_record', 'load_rows', 'quoted_numbers', 'quote', 'peer_table']
+           'keep_run_record', 'load_rows', 'quoted_numbers', 'quote']
 
 # %% ../nbs/26_report.ipynb #d48a5c86
 def find_runs(root:str|Path, # a folder of runs (searched recursively)
@@ -331,27 +331,3 @@ def quote(text:str, # a sentence with {name} fields
         try: rows = yaml.safe_load(Path(rows).read_text())
         except (OSError, yaml.YAMLError) as e: raise GenlibError(f"{rows} is not a readable YAML list of numbers ({e})") from None
     return text.format(**quoted_numbers(rows, root))
-
-# %% ../nbs/26_report.ipynb #d3eb934d
-def peer_table(record:dict, # what `scripts/peers.py` writes: {"genlib": {"rows": [...]}, "peer": {"rows": [...]}, "config": {...}}
-               sides:bool=True, # a column for every side (False: genlib's and the best peer's only)
-              ) -> str: # a markdown table
-    "genlib against a peer at each budget and in each feature space: the FID (the KID where no FID could be measured), and genlib's over the best peer's."
-    rows = record["genlib"]["rows"] + record["peer"]["rows"]
-    names = list(dict.fromkeys(r["side"] for r in rows))
-    peers = [n for n in names if n in {r["side"] for r in record["peer"]["rows"]}]
-    check_arg("genlib" in names and peers, "a peer record needs rows of genlib and of a peer")
-    shown = names if sides else ["genlib", "best peer"]
-    out = [f"| space | score | minutes | genlib steps | peer steps | {' | '.join(shown)} | genlib / best peer |",
-           "|---|---|---|---|---|" + "---|"*len(shown) + "---|"]
-    for space in dict.fromkeys(r["space"] for r in rows):
-        here = [r for r in rows if r["space"] == space]
-        score = "fid" if all("fid" in r for r in here) else "kid"
-        for m in dict.fromkeys(r["minutes"] for r in here):
-            at = {r["side"]: r for r in here if r["minutes"] == m}
-            best = min(peers, key=lambda n: at[n][score])
-            vals = {**{n: at[n][score] for n in names if n in at}, "best peer": at[best][score]}
-            fmt = lambda v: "" if v is None else f"{v:.2f}" if score == "fid" else f"{1e3*v:.2f}"
-            out.append(f"| {space} | {'FID' if score == 'fid' else 'KID x 1000'} | {m:g} | {at['genlib']['steps']:,} | {at[best]['steps']:,} | "
-                       f"{' | '.join(fmt(vals.get(n)) for n in shown)} | {at['genlib'][score]/at[best][score]:.3f} |")
-    return "\n".join(out)

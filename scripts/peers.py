@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 from genlib.core import to_float, atomic_torch_save
 from genlib.errors import GenlibError
-from genlib.report import peer_table
+from genlib.compare import peer_table
 from flow_vs_glow import Snapshots, parse_config  # genlib's side saves its weights at each budget as in the flow comparison
 
 UNET_CPU = "channels=32 channel_mults=1,2,2 blocks=1 attention=8 heads=4 dropout=0"  # genlib's --preset cpu (1.1M parameters)
