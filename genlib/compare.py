@@ -13,7 +13,7 @@ from .model import get_model
 
 # %% auto #0
 __all__ = ['read_scalars', 'time_to', 'values_over_time', 'plot_runs', 'finished_run', 'train_once', 'runs_table',
-           'grids_over_epochs', 'peer_table']
+           'grids_over_epochs', 'peer_rows', 'peer_table', 'plot_peers', 'peer_record']
 
 # %% ../nbs/14_compare.ipynb #f0520a4f
 def _scalars(run_dir:str|Path):
@@ -135,25 +135,64 @@ def grids_over_epochs(runs:dict, # {label: run folder}
     fig.suptitle(title); fig.tight_layout(); return fig
 
 # %% ../nbs/14_compare.ipynb #d3eb934d
-def peer_table(record:dict, # what `scripts/peers.py` writes: {"genlib": {"rows": [...]}, "peer": {"rows": [...]}, "config": {...}}
-               sides:bool=True, # a column for every side (False: genlib's and the best peer's only)
-              ) -> str: # a markdown table
-    "genlib against a peer at each budget and in each feature space: the FID (the KID where no FID could be measured), and genlib's over the best peer's."
+def peer_rows(record:dict, # what `scripts/peers.py` writes: {"genlib": {"rows": [...]}, "peer": {"rows": [...]}, "config": {...}}
+             ) -> list[dict]: # one per space and budget: space, score, minutes, values and steps by side, best (peer side), ratio
+    "genlib against a peer at each budget and in each feature space: the FID (the KID where no FID could be measured) of every side, and genlib's over the best peer's."
     rows = record["genlib"]["rows"] + record["peer"]["rows"]
     names = list(dict.fromkeys(r["side"] for r in rows))
     peers = [n for n in names if n in {r["side"] for r in record["peer"]["rows"]}]
     check_arg("genlib" in names and peers, "a peer record needs rows of genlib and of a peer")
-    shown = names if sides else ["genlib", "best peer"]
-    out = [f"| space | score | minutes | genlib steps | peer steps | {' | '.join(shown)} | genlib / best peer |",
-           "|---|---|---|---|---|" + "---|"*len(shown) + "---|"]
+    out = []
     for space in dict.fromkeys(r["space"] for r in rows):
         here = [r for r in rows if r["space"] == space]
         score = "fid" if all("fid" in r for r in here) else "kid"
         for m in dict.fromkeys(r["minutes"] for r in here):
             at = {r["side"]: r for r in here if r["minutes"] == m}
-            best = min(peers, key=lambda n: at[n][score])
-            vals = {**{n: at[n][score] for n in names if n in at}, "best peer": at[best][score]}
-            fmt = lambda v: "" if v is None else f"{v:.2f}" if score == "fid" else f"{1e3*v:.2f}"
-            out.append(f"| {space} | {'FID' if score == 'fid' else 'KID x 1000'} | {m:g} | {at['genlib']['steps']:,} | {at[best]['steps']:,} | "
-                       f"{' | '.join(fmt(vals.get(n)) for n in shown)} | {at['genlib'][score]/at[best][score]:.3f} |")
+            best = min((n for n in peers if n in at), key=lambda n: at[n][score])
+            out.append({"space": space, "score": score, "minutes": m, "best": best, "ratio": at["genlib"][score]/at[best][score],
+                        "values": {n: at[n][score] for n in names if n in at}, "steps": {n: at[n]["steps"] for n in names if n in at}})
+    return out
+
+def peer_table(record:dict, # what `scripts/peers.py` writes
+               sides:bool=True, # a column for every side (False: genlib's and the best peer's only)
+              ) -> str: # a markdown table
+    "`peer_rows` as a markdown table: the score of each side, the steps of genlib and of the best peer, and genlib's score over the best peer's."
+    rows = peer_rows(record)
+    shown = list(dict.fromkeys(n for r in rows for n in r["values"])) if sides else ["genlib", "best peer"]
+    out = [f"| space | score | minutes | genlib steps | peer steps | {' | '.join(shown)} | genlib / best peer |",
+           "|---|---|---|---|---|" + "---|"*len(shown) + "---|"]
+    for r in rows:
+        vals = {**r["values"], "best peer": r["values"][r["best"]]}
+        fmt = lambda v: "" if v is None else f"{v:.2f}" if r["score"] == "fid" else f"{1e3*v:.2f}"
+        out.append(f"| {r['space']} | {'FID' if r['score'] == 'fid' else 'KID x 1000'} | {r['minutes']:g} | {r['steps']['genlib']:,} | "
+                   f"{r['steps'][r['best']]:,} | {' | '.join(fmt(vals.get(n)) for n in shown)} | {r['ratio']:.3f} |")
     return "\n".join(out)
+
+def plot_peers(record:dict, # what `scripts/peers.py` writes
+              ) -> plt.Figure:
+    "Each side's score against its minutes of training, a panel per feature space; genlib's sides solid, the peer's dashed."
+    rows = peer_rows(record); spaces = list(dict.fromkeys(r["space"] for r in rows))
+    fig, axs = plt.subplots(1, len(spaces), figsize=(5*len(spaces), 3.4), squeeze=False)
+    n = record.get("config", {}).get("samples")
+    for ax, space in zip(axs[0], spaces):
+        mine = [r for r in rows if r["space"] == space]
+        for side in dict.fromkeys(s for r in mine for s in r["values"]):
+            pts = [(r["minutes"], r["values"][side]) for r in mine if side in r["values"]]
+            ax.plot(*zip(*pts), marker="o", label=side, ls="-" if side in {x["side"] for x in record["genlib"]["rows"]} else "--")
+        ax.set_title(f"{space} features: {mine[0]['score'].upper()}" + (f" of {n:,} samples" if n else ""))
+        ax.set_xlabel("training minutes, one core each"); ax.grid(alpha=0.3); ax.legend(fontsize=8)
+    fig.tight_layout(); return fig
+
+def peer_record(pair:str, # a pair of `scripts/peers.py`: fm, vae, gan
+                root:str|Path="..", # the root of a checkout of genlib's repository
+                data_dir:str|None=None, # CIFAR-10 for the run (None: the script's default, $GENLIB_DATA)
+               ) -> dict:
+    "The committed record of a pair, ROOT/results/peers/PAIR.json; `scripts/peers.py PAIR` makes it when it is missing (over an hour and a half of both cores)."
+    import shutil, subprocess, sys
+    root = Path(root); rec = root/"results"/"peers"/f"{pair}.json"
+    if not rec.exists():
+        out = root/"runs"/"peers"/pair
+        subprocess.run([sys.executable, str(root/"scripts"/"peers.py"), pair, "--out", str(out), *(["--data-dir", str(data_dir)] if data_dir else [])], check=True)
+        rec.parent.mkdir(parents=True, exist_ok=True); shutil.copy(out/f"peers_{pair}.json", rec)
+    return json.loads(rec.read_text())
+
