@@ -25,6 +25,9 @@ Pairs:
   mixture fitted to the training codes (genlib samples from a mixture fitted to the validation codes).
 - gan: genlib's DCGAN through the pipeline against the same step in a plain loop (`genlib.bench.plain_step`, what
   `genlib bench` times it against): what the pipeline costs or gains in quality at equal time.
+
+`--against 'k=v ...'` puts genlib itself in the peer's place, with these options on top of its own: one change measured
+alone, against the same clock (an ablation).
 """
 import argparse, copy, functools, json, os, subprocess, sys, time
 from pathlib import Path
@@ -253,7 +256,12 @@ def score(args, snaps:list) -> list:
 def child(args):
     os.sched_setaffinity(0, {args.core}); torch.set_num_threads(1)
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    snaps = PAIRS[args.pair][args.which](args, out, sorted(float(m) for m in args.minutes.split(",")))
+    budgets = sorted(float(m) for m in args.minutes.split(","))
+    if args.which == "peer" and args.against:  # an ablation: genlib with a change in the peer's place, under the same clock
+        (out/"against").mkdir(exist_ok=True)
+        snaps = PAIRS[args.pair]["genlib"](argparse.Namespace(**{**vars(args), "genlib": f"{args.genlib} {args.against}"}), out/"against", budgets)
+        for s in snaps: s["scored"] = {f"{name} ({args.against})": m for name, m in s["scored"].items()}
+    else: snaps = PAIRS[args.pair][args.which](args, out, budgets)
     params = {name: sum(p.numel() for p in m.parameters() if p.requires_grad)  # what is trained (not genlib's weight averages)
               for name, m in snaps[0]["scored"].items()}
     (out/f"{args.which}.json").write_text(json.dumps({"which": args.which, "parameters": params, "rows": score(args, snaps)}, indent=1))
@@ -272,6 +280,7 @@ def main(argv=None):
     p.add_argument("--batch-size", type=int, default=64, help="both sides")
     p.add_argument("--unet", default=UNET_CPU, help="the U-Net of both sides, in genlib's hyperparameters")
     p.add_argument("--genlib", default="", help="more of genlib's training options, e.g. 'coupling=ot' (default: none, its defaults)")
+    p.add_argument("--against", default="", help="run genlib with these options in the peer's place, e.g. 'lr=1e-3': one change measured alone against the same clock")
     p.add_argument("--peer-warmup", type=int, default=200, help="the peer's linear learning-rate warm-up, steps")
     p.add_argument("--cores", default="0,1", help="the two cores, genlib's then the peer's")
     p.add_argument("--seed", type=int, default=0)
@@ -286,7 +295,7 @@ def main(argv=None):
              for w, c in zip(("genlib", "peer"), cores)]
     if any(pr.wait() for pr in procs): raise SystemExit("a training process failed (see above)")
     res = {w: json.loads((Path(args.out)/f"{w}.json").read_text()) for w in ("genlib", "peer")}
-    res["config"] = {"pair": args.pair, "peer": PAIRS[args.pair]["peer_name"], "unet": args.unet, "genlib": args.genlib, "batch_size": args.batch_size,
+    res["config"] = {"pair": args.pair, "peer": f"genlib with {args.against}" if args.against else PAIRS[args.pair]["peer_name"], "unet": args.unet, "genlib": args.genlib, "batch_size": args.batch_size,
                      "peer_warmup": args.peer_warmup, "samples": args.samples, "minutes": args.minutes,
                      "sample_options": PAIRS[args.pair]["sample_options"](args), "command": " ".join(["python scripts/peers.py", *argv])}
     print("\n" + peer_table(res))

@@ -25,14 +25,19 @@ def test_flow_matching_against_torchcfm_runs_both_and_prints_ratios(fake_data, t
     assert f"| random-cnn | FID | 0.06 | {g['steps']:,} |" in r.stdout and f"| {g['fid']:.2f} |" in r.stdout and f"| {g['fid']/best:.3f} |" in r.stdout, r.stdout
     assert "no nope feature space here" in r.stdout  # a feature space this machine lacks is named and left out
 
-@pytest.mark.parametrize("pair, peer_sides", [("vae", {"pythae", "pythae GMM"}), ("gan", {"plain loop"})])
-def test_the_other_pairs_run_both_sides(pair, peer_sides, fake_data, tmp_path):
+@pytest.mark.parametrize("pair, extra, peer_sides", [("vae", [], {"pythae", "pythae GMM"}), ("gan", [], {"plain loop"}),
+                                                    ("gan", ["--against", "lr=1e-3"], {"genlib (lr=1e-3)"})])  # an ablation: genlib in the peer's place
+def test_the_other_pairs_run_both_sides(pair, extra, peer_sides, fake_data, tmp_path):
     cores = "0,1" if len(os.sched_getaffinity(0)) > 1 else "0,0"
     r = subprocess.run([sys.executable, str(SCRIPT), pair, "--data-dir", str(fake_data), "--out", str(tmp_path), "--minutes", "0.03",
-                        "--samples", "70", "--extractors", "random-cnn", "--reference", "full-train", "--batch-size", "16", "--cores", cores],
+                        "--samples", "70", "--extractors", "random-cnn", "--reference", "full-train", "--batch-size", "16", "--cores", cores, *extra],
                        capture_output=True, text=True, timeout=600, env=clean_env())
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((tmp_path/f"peers_{pair}.json").read_text())
+    if extra:
+        assert res["config"]["peer"] == "genlib with lr=1e-3"
+        lrs = [next((tmp_path/d).glob("**/hparams.yaml")).read_text().count("lr: 0.001\n") for d in ("genlib_run", "against/genlib_run")]
+        assert lrs == [0, 1], lrs  # the change reached the second run only
     assert {row["side"] for row in res["peer"]["rows"]} == peer_sides and {row["side"] for row in res["genlib"]["rows"]} == {"genlib"}
     sizes = [*res["genlib"]["parameters"].values(), *res["peer"]["parameters"].values()]
     assert max(sizes) - min(sizes) <= 3, sizes  # networks of one size (genlib's VAE also learns a pixel sigma per channel)
