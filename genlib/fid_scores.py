@@ -114,6 +114,8 @@ def model_images(module, # a `GenerativeModule`
     if source == "samples":
         if not module.can_sample: raise GenlibError(module.cannot_sample_reason() + "; score its reconstructions instead (fid_recon)")
         if samples_file is not None:  # what makes the same samples (hashing the weights only when samples are kept)
+            # a first draw may set state the samples depend on (a weight average's BatchNorm statistics): hash the state that samples
+            module.sample(1, seed, *(() if labels is None else (labels[:1],)), **(sample_options or {}))
             made_by = {"model": state_sha256(module), "n": n, "seed": seed, "sample_options": sample_options or {},
                        "labels": None if labels is None else labels.tolist()}
             if Path(samples_file).exists():

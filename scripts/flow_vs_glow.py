@@ -71,13 +71,15 @@ def train_glow(args, out:Path, budgets:list):
     return model, snaps
 
 class Snapshots(L.Callback):
-    "Save the weights when training has run for each budget (minutes from the start of fit); stop after the last."
-    def __init__(self, budgets:list, out:Path): self.budgets, self.out, self.snaps, self.t0 = list(budgets), out, [], None
+    """Save the weights when training has run for each budget (minutes from the start of fit); stop after the last. Steps are batches
+    trained (Lightning's global_step counts optimiser steps: two a batch for a GAN)."""
+    def __init__(self, budgets:list, out:Path): self.budgets, self.out, self.snaps, self.t0, self.batches = list(budgets), out, [], None, 0
     def on_fit_start(self, trainer, pl_module): self.t0 = time.monotonic()
     def on_train_batch_end(self, trainer, pl_module, *args):
+        self.batches += 1
         if self.budgets and time.monotonic() - self.t0 >= self.budgets[0]*60:
             m = self.budgets.pop(0); path = self.out/f"genlib_{m:g}min.pt"
-            atomic_torch_save(pl_module.state_dict(), path); self.snaps.append((m, trainer.global_step, path))
+            atomic_torch_save(pl_module.state_dict(), path); self.snaps.append((m, self.batches, path))
             if not self.budgets: trainer.should_stop = True
 
 def train_genlib(args, out:Path, budgets:list):

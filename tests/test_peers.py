@@ -42,3 +42,6 @@ def test_the_other_pairs_run_both_sides(pair, extra, peer_sides, fake_data, tmp_
     sizes = [*res["genlib"]["parameters"].values(), *res["peer"]["parameters"].values()]
     assert max(sizes) - min(sizes) <= 3, sizes  # networks of one size (genlib's VAE also learns a pixel sigma per channel)
     assert all(row["steps"] > 0 and row["fid"] > 0 for side in ("genlib", "peer") for row in res[side]["rows"])
+    if pair == "gan":  # steps are batches: Lightning's global_step counts both of the GAN's optimiser steps
+        ran = json.loads(next((tmp_path/"genlib_run").glob("gan/version_*/metrics.json")).read_text())["global_step"]
+        assert ran == 2*res["genlib"]["rows"][-1]["steps"], (ran, res["genlib"]["rows"])
