@@ -183,7 +183,7 @@ def plot_peers(record:dict, # what `scripts/peers.py` writes
         ax.set_xlabel("training minutes, one core each"); ax.grid(alpha=0.3); ax.legend(fontsize=8)
     fig.tight_layout(); return fig
 
-def peer_record(pair:str, # a pair of `scripts/peers.py`: fm, vae, gan
+def peer_record(pair:str, # a pair `scripts/peers.py` knows (its first argument)
                 root:str|Path="..", # the root of a checkout of genlib's repository
                 data_dir:str|None=None, # CIFAR-10 for the run (None: the script's default, $GENLIB_DATA)
                ) -> dict:
