@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_compare.ipynb #47dfbb68
 from __future__ import annotations
-import json, math, bisect
+import json, math, bisect, shutil, subprocess, sys
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .errors import check_arg
@@ -173,12 +173,12 @@ def plot_peers(record:dict, # what `scripts/peers.py` writes
     "Each side's score against its minutes of training, a panel per feature space; genlib's sides solid, the peer's dashed."
     rows = peer_rows(record); spaces = list(dict.fromkeys(r["space"] for r in rows))
     fig, axs = plt.subplots(1, len(spaces), figsize=(5*len(spaces), 3.4), squeeze=False)
-    n = record.get("config", {}).get("samples")
+    n, ours = record.get("config", {}).get("samples"), {x["side"] for x in record["genlib"]["rows"]}
     for ax, space in zip(axs[0], spaces):
         mine = [r for r in rows if r["space"] == space]
         for side in dict.fromkeys(s for r in mine for s in r["values"]):
             pts = [(r["minutes"], r["values"][side]) for r in mine if side in r["values"]]
-            ax.plot(*zip(*pts), marker="o", label=side, ls="-" if side in {x["side"] for x in record["genlib"]["rows"]} else "--")
+            ax.plot(*zip(*pts), marker="o", label=side, ls="-" if side in ours else "--")
         ax.set_title(f"{space} features: {mine[0]['score'].upper()}" + (f" of {n:,} samples" if n else ""))
         ax.set_xlabel("training minutes, one core each"); ax.grid(alpha=0.3); ax.legend(fontsize=8)
     fig.tight_layout(); return fig
@@ -188,7 +188,6 @@ def peer_record(pair:str, # a pair `scripts/peers.py` knows (its first argument)
                 data_dir:str|None=None, # CIFAR-10 for the run (None: the script's default, $GENLIB_DATA)
                ) -> dict:
     "The committed record of a pair, ROOT/results/peers/PAIR.json; `scripts/peers.py PAIR` makes it when it is missing (over an hour and a half of both cores)."
-    import shutil, subprocess, sys
     root = Path(root); rec = root/"results"/"peers"/f"{pair}.json"
     if not rec.exists():
         out = root/"runs"/"peers"/pair

@@ -9,7 +9,7 @@ from the same noise (with the same sampler, for flow matching), and is scored th
 `genlib.scores.model_scores`: FID, KID and precision/recall against the test images, in each feature space asked for
 (genlib's CIFAR-10 classifier, and the FID Inception where its weights are on the machine; 1,000 samples give no FID in
 Inception's 2,048 features, only the KID and precision/recall). The real side of each space is computed before the clock
-starts. The record, OUT/peers_PAIR.json, is what `genlib.report.peer_table` shows.
+starts. The record, OUT/peers_PAIR.json, is what `genlib.compare.peer_table` shows.
 
 Pairs:
 - fm: genlib's flow matching with `--preset cpu` against torchcfm 1.0.7's CIFAR-10 example (examples/images/cifar10/
