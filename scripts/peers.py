@@ -29,7 +29,7 @@ Pairs:
 `--against 'k=v ...'` puts genlib itself in the peer's place, with these options on top of its own: one change measured
 alone, against the same clock (an ablation).
 """
-import argparse, copy, functools, json, os, subprocess, sys, time
+import argparse, copy, functools, json, os, shlex, subprocess, sys, time
 from pathlib import Path
 import torch
 from genlib.core import to_float, atomic_torch_save
@@ -297,7 +297,7 @@ def main(argv=None):
     res = {w: json.loads((Path(args.out)/f"{w}.json").read_text()) for w in ("genlib", "peer")}
     res["config"] = {"pair": args.pair, "peer": f"genlib with {args.against}" if args.against else PAIRS[args.pair]["peer_name"], "unet": args.unet, "genlib": args.genlib, "batch_size": args.batch_size,
                      "peer_warmup": args.peer_warmup, "samples": args.samples, "minutes": args.minutes,
-                     "sample_options": PAIRS[args.pair]["sample_options"](args), "command": " ".join(["python scripts/peers.py", *argv])}
+                     "sample_options": PAIRS[args.pair]["sample_options"](args), "command": "python scripts/peers.py " + shlex.join(argv)}
     print("\n" + peer_table(res))
     (Path(args.out)/f"peers_{args.pair}.json").write_text(json.dumps(res, indent=1))
 
